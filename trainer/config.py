@@ -1,0 +1,233 @@
+"""Config: a YAML file plus `key=value` overrides -> one validated, typed `Config`.
+
+Every component block (data, model, loss, optimizer) is checked against the signature of the
+registered entry it names, so the schema is the code. Every error names the key, the bad value,
+what is allowed, and where it stands (file and line, or the command-line override).
+"""
+
+import re
+from pathlib import Path
+from typing import Annotated, Any
+
+import annotated_types
+import pydantic
+from pydantic import Field
+
+from trainer import data, losses, models, optimizers
+from trainer.errors import ConfigError, did_you_mean
+from trainer.registry import Component, Registry
+from trainer.yamlfile import load_yaml, parse_value
+
+Strict = pydantic.ConfigDict(strict=True, extra="forbid", frozen=True)
+
+
+def _folder_name(name: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", name):
+        raise ValueError(
+            "it names the run folder, so it should be 1 to 64 letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit"
+        )
+    return name
+
+
+class TrainerSettings(pydantic.BaseModel):
+    model_config = Strict
+    epochs: Annotated[int, Field(ge=1)] = 20
+    batch_size: Annotated[int, Field(ge=1)] = 32
+
+
+class Config(pydantic.BaseModel):
+    model_config = Strict
+    name: Annotated[str, pydantic.AfterValidator(_folder_name)]
+    seed: Annotated[int, Field(ge=0)] = 0
+    data: data.DataComponent
+    model: Component
+    loss: Component
+    optimizer: Component
+    trainer: TrainerSettings = TrainerSettings()
+
+    _source: Path | None = pydantic.PrivateAttr(default=None)
+    _locations: "Locations" = pydantic.PrivateAttr(default=None)
+
+    @property
+    def source(self) -> Path | None:
+        """The config file this came from (relative paths in it are relative to its folder)."""
+        return self._source
+
+    def where(self, *key) -> str:
+        """Where `key` was set: 'configs/x.yaml, line 7' or 'the command-line override a.b=1'."""
+        return self._locations.describe(key)
+
+    def to_dict(self) -> dict:
+        """The resolved config, every default filled in, ready to save as YAML."""
+        return self.model_dump(mode="json")
+
+
+COMPONENTS: dict[str, Registry] = {
+    "data": data.DATASETS,
+    "model": models.MODELS,
+    "loss": losses.LOSSES,
+    "optimizer": optimizers.OPTIMIZERS,
+}
+
+
+class Locations:
+    """Where each key of the raw config came from."""
+
+    def __init__(self, path: Path, lines: dict[tuple, int]):
+        self.path = path
+        self.lines = lines
+        self.overrides: dict[tuple, str] = {}
+
+    def describe(self, key: tuple) -> str:
+        for override, text in self.overrides.items():
+            if override[: len(key)] == key:  # the override set this key or something under it
+                return f"the command-line override {text}"
+        for end in range(len(key), 0, -1):
+            if key[:end] in self.overrides:
+                return f"the command-line override {self.overrides[key[:end]]}"
+        for end in range(len(key), 0, -1):
+            if key[:end] in self.lines:
+                return f"{self.path}, line {self.lines[key[:end]]}"
+        return str(self.path)
+
+
+def load_config(path: str | Path, overrides: list[str] = ()) -> Config:
+    """Read, override and validate a config file. Raises ConfigError with a message for the user."""
+    path = Path(path)
+    raw, lines = load_yaml(path)
+    locations = Locations(path, lines)
+    for text in overrides:
+        _apply_override(raw, text, locations)
+    raw.setdefault("name", path.stem)
+    config = _validate(raw, locations, base_dir=path.resolve().parent)
+    config._source = path
+    config._locations = locations
+    return config
+
+
+def _apply_override(raw: dict, text: str, locations: Locations) -> None:
+    key, sep, value = text.partition("=")
+    keys = tuple(key.strip().split("."))
+    if not sep or not all(keys):
+        raise ConfigError(
+            f'the command-line override "{text}" should look like key=value with a dotted key, '
+            f"for example optimizer.lr=0.05 or trainer.epochs=5."
+        )
+    node = raw
+    for depth, part in enumerate(keys[:-1]):
+        child = node.get(part)
+        if child is None:
+            child = node[part] = {}
+        elif isinstance(child, str) and ".".join(keys[: depth + 1]) in COMPONENTS:
+            child = node[part] = {"type": child}  # `model: linear` written as a mapping to set an option
+        elif not isinstance(child, dict):
+            dotted = ".".join(keys[: depth + 1])
+            raise ConfigError(
+                f'the command-line override "{text}" cannot set {key}: {dotted} is {child!r}, not a mapping of keys.'
+            )
+        node = child
+    node[keys[-1]] = parse_value(value)
+    locations.overrides[keys] = f'"{text}"'
+
+
+def _validate(raw: dict, locations: Locations, base_dir: Path) -> Config:
+    problems: list[str] = []
+    schemas = {}
+    for key, registry in COMPONENTS.items():
+        if key not in raw:
+            continue  # reported as missing by the validation below
+        raw[key], schema = _component(key, raw[key], registry, locations, problems)
+        schemas[key] = (schema, ...)
+    schema = pydantic.create_model("Config", __base__=Config, **schemas)
+    try:
+        config = schema.model_validate(raw, context={"base_dir": base_dir})
+    except pydantic.ValidationError as error:
+        problems += [_describe(schema, issue, locations) for issue in error.errors()]
+    if problems:
+        raise ConfigError(_join(locations.path, problems))
+    return config
+
+
+def _component(key: str, block, registry: Registry, locations: Locations, problems: list[str]):
+    """Normalize `name` or {type: name, ...} and find the schema for its options."""
+    if isinstance(block, str):
+        block = {"type": block}
+    known = ", ".join(registry.names())
+    if not isinstance(block, dict) or not isinstance(block.get("type"), str):
+        problems.append(
+            f"{locations.describe((key,))}: {key} should name a {registry.kind} ({known}), "
+            f"either as `{key}: NAME` or as a mapping with `type: NAME` and its options."
+        )
+        return block, Any
+    try:
+        return block, registry.schema(block["type"])
+    except ConfigError as error:
+        problems.append(f"{locations.describe((key, 'type'))}: {key}.type: {error}")
+        return block, Any
+
+
+def _describe(schema: type[pydantic.BaseModel], issue: dict, locations: Locations) -> str:
+    loc = issue["loc"]
+    dotted = ".".join(map(str, loc)) or "the config"
+    where = locations.describe(loc)
+    kind = issue["type"]
+    if kind == "extra_forbidden":
+        allowed = _fields_at(schema, loc[:-1])
+        return (
+            f"{where}: unknown key {dotted}.{did_you_mean(loc[-1], allowed)} "
+            f"The keys allowed there are: {', '.join(allowed)}."
+        )
+    if kind == "missing":
+        return f"{where}: {dotted} is missing; it is required."
+    message = issue["msg"].removeprefix("Value error, ")
+    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        return f"{where}: {dotted} = {issue['input']!r} is out of range: it must be {_range(schema, loc)}."
+    message = message[0].lower() + message[1:] if message else message
+    if loc and "input" in issue and not isinstance(issue["input"], dict):
+        return f"{where}: {dotted} = {issue['input']!r} is not valid: {message.replace('input', 'it', 1)}."
+    return f"{where}: {dotted}: {message}."
+
+
+def _field_info(schema, loc):
+    info = None
+    for part in loc:
+        fields = getattr(schema, "model_fields", {})
+        if part not in fields:
+            return None
+        info = fields[part]
+        schema = info.annotation
+    return info
+
+
+def _fields_at(schema, loc) -> list[str]:
+    for part in loc:
+        info = getattr(schema, "model_fields", {}).get(part)
+        schema = info.annotation if info else None
+    return list(getattr(schema, "model_fields", {}))
+
+
+def _range(schema, loc) -> str:
+    """'in [0, 1)' or '> 0', from the field's constraints."""
+    info = _field_info(schema, loc)
+    low = high = None
+    for bound in info.metadata if info else ():
+        if isinstance(bound, annotated_types.Gt):
+            low = f"({bound.gt}"
+        elif isinstance(bound, annotated_types.Ge):
+            low = f"[{bound.ge}"
+        elif isinstance(bound, annotated_types.Lt):
+            high = f"{bound.lt})"
+        elif isinstance(bound, annotated_types.Le):
+            high = f"{bound.le}]"
+    if low and high:
+        return f"in {low}, {high}"
+    if low:
+        return f"{'>' if low[0] == '(' else '>='} {low[1:]}"
+    return f"{'<' if high[-1] == ')' else '<='} {high[:-1]}"
+
+
+def _join(path: Path, problems: list[str]) -> str:
+    if len(problems) == 1:
+        return problems[0]
+    return f"config {path} has {len(problems)} problems:\n" + "\n".join(f"  - {p}" for p in problems)

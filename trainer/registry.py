@@ -1,0 +1,78 @@
+"""Registries of named components (datasets, models, losses, optimizers).
+
+A component's signature is its schema: the keyword arguments a config block may set are the
+parameters of the registered callable, with their annotations and defaults. Arguments the
+framework supplies itself (the data's width, a random generator, ...) are named in `provided`
+and left out of the schema.
+"""
+
+import inspect
+from typing import Any, Callable
+
+import pydantic
+
+from trainer.errors import ConfigError, did_you_mean
+
+
+class Component(pydantic.BaseModel):
+    """A validated config block: `type` plus the keyword arguments for the registered callable."""
+
+    model_config = pydantic.ConfigDict(strict=True, extra="forbid", frozen=True)
+    type: str
+
+    def options(self) -> dict[str, Any]:
+        """The keyword arguments, without `type`."""
+        return {name: getattr(self, name) for name in type(self).model_fields if name != "type"}
+
+
+class Registry:
+    def __init__(self, kind: str, provided: tuple[str, ...] = (), base: type[Component] = Component):
+        self.kind = kind
+        self.provided = provided
+        self.base = base
+        self._entries: dict[str, Callable] = {}
+        self._schemas: dict[str, type[Component]] = {}
+
+    def register(self, name: str):
+        def add(factory: Callable) -> Callable:
+            if name in self._entries:
+                raise ValueError(f"{self.kind} {name!r} is registered twice")
+            self._entries[name] = factory
+            return factory
+
+        return add
+
+    def names(self) -> list[str]:
+        return sorted(self._entries)
+
+    def get(self, name: str) -> Callable:
+        try:
+            return self._entries[name]
+        except KeyError:
+            raise ConfigError(
+                f'there is no {self.kind} called "{name}".{did_you_mean(name, self._entries)} '
+                f"Known {self.kind}s: {', '.join(self.names())}."
+            ) from None
+
+    def schema(self, name: str) -> type[Component]:
+        """A pydantic model of the config block for entry `name`, built from its signature."""
+        if name not in self._schemas:
+            self._schemas[name] = self._schema_from_signature(name, self.get(name))
+        return self._schemas[name]
+
+    def _schema_from_signature(self, name: str, factory: Callable) -> type[Component]:
+        fields = {}
+        for param in inspect.signature(factory, eval_str=True).parameters.values():
+            if param.name in self.provided or param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+                continue
+            annotation = Any if param.annotation is param.empty else param.annotation
+            default = ... if param.default is param.empty else param.default
+            fields[param.name] = (annotation, default)
+        return pydantic.create_model(f"{self.kind}:{name}", __base__=self.base, **fields)
+
+    def build(self, component: Component, **provided):
+        """Call the entry with the block's options and those `provided` values it declares."""
+        factory = self.get(component.type)
+        accepted = inspect.signature(factory).parameters
+        supplied = {key: value for key, value in provided.items() if key in accepted}
+        return factory(**component.options(), **supplied)
