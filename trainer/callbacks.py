@@ -36,7 +36,7 @@ class ProgressBar(Callback):
     def on_train_begin(self, state):
         from tqdm import tqdm
 
-        self.bar = tqdm(total=state.epochs * state.steps_per_epoch, initial=state.step, unit="step", dynamic_ncols=True)
+        self.bar = tqdm(total=state.epochs * state.steps_per_epoch, initial=state.step, unit="step", dynamic_ncols=True, disable=None)
         self.every = max(1, state.steps_per_epoch // 20)
         self.pending = 0
 
