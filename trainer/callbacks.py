@@ -1,33 +1,64 @@
 """Optional behaviour of the loop (progress bar, CSV logs, ...) as callbacks, as in Keras.
 
-A callback overrides any of the hooks below. The loop calls a hook only on the callbacks that
-override it, so a callback that does nothing per step costs nothing per step.
+A callback overrides any of the hooks of `Callback`; a user's own callback can be passed to
+`trainer.train(..., callbacks=[...])`.
 """
 
 import math
 from pathlib import Path
 
-HOOKS = ("on_train_begin", "on_step_end", "on_epoch_end", "on_train_end")
-
 
 class Callback:
     def on_train_begin(self, state) -> None:
-        """Before the first step; `state` is the loop's LoopState."""
+        """Before the first step (of this process: a resumed run starts with its saved state)."""
+
+    def on_epoch_begin(self, state) -> None:
+        """Before the first step of a new epoch."""
+
+    def on_step_begin(self, state) -> None:
+        """Before the forward pass of each step (a schedule sets state.optimizer.lr here)."""
+
+    def on_before_update(self, state) -> None:
+        """After backward(), before the optimizer step: every p.grad is fresh (clip it here)."""
 
     def on_step_end(self, state, loss: float) -> None:
-        """After each parameter update; `loss` is that mini-batch's mean loss."""
+        """After each parameter update; `loss` is that mini-batch's mean loss. Set state.stop to end."""
 
     def on_epoch_end(self, state, logs: dict) -> None:
-        """After each epoch; `logs` holds epoch, train_loss, val_loss. Set state.stop to end training."""
+        """After each epoch; `logs` holds epoch, train_loss, val_loss and may be added to."""
 
     def on_train_end(self, state) -> None:
-        """After the last epoch, or after training stopped."""
+        """After the last epoch, or after training stopped (state.status says why)."""
 
 
-def hooks(callbacks, name: str) -> list:
-    """The bound `name` hooks of those callbacks that override it."""
-    default = getattr(Callback, name)
-    return [getattr(cb, name) for cb in callbacks if getattr(type(cb), name, default) is not default]
+HOOKS = [name for name in vars(Callback) if name.startswith("on_")]
+
+
+class Hooks:
+    """Per hook, the bound methods of the callbacks that override it, in the callbacks' order.
+
+    Calling a hook that no callback overrides loops over an empty list, so a callback that does
+    nothing per step costs nothing per step.
+    """
+
+    def __init__(self, callbacks):
+        for name in HOOKS:
+            default = getattr(Callback, name)
+            methods = [getattr(cb, name) for cb in callbacks if getattr(type(cb), name, default) is not default]
+            setattr(self, name, _caller(methods))
+
+
+def _caller(methods):
+    if not methods:
+        return lambda *args: None
+    if len(methods) == 1:
+        return methods[0]
+
+    def call_each(*args):
+        for method in methods:
+            method(*args)
+
+    return call_each
 
 
 class ProgressBar(Callback):

@@ -1,4 +1,8 @@
-"""The training loop: epochs of shuffled mini-batches, forward, mean loss, backward, update."""
+"""The training loop: epochs of shuffled mini-batches, forward, mean loss, backward, update.
+
+Everything optional (logging, progress, checkpoints, schedules, stopping) is a callback. The loop
+state is plain numbers, so a checkpoint of it resumes a run exactly, mid-epoch included.
+"""
 
 import contextlib
 import math
@@ -7,12 +11,12 @@ from dataclasses import dataclass, field
 import mygrad as mg
 import numpy as np
 
-from trainer.callbacks import hooks
+from trainer.callbacks import Hooks
 
 
 @dataclass
 class LoopState:
-    """What the loop knows, shared with the callbacks."""
+    """What the loop knows, shared with the callbacks and saved in checkpoints."""
 
     model: object
     optimizer: object
@@ -20,39 +24,54 @@ class LoopState:
     steps_per_epoch: int
     epoch: int = 0  # the epoch in progress, or the last one finished
     step: int = 0  # parameter updates so far
-    history: list[dict] = field(default_factory=list)  # one entry of logs per finished epoch
-    stop: bool = False  # a callback sets it to end training after this epoch
+    batch_in_epoch: int = 0  # batches done in the epoch in progress (0 between epochs)
+    epoch_loss_sum: float = 0.0  # sum of batch loss * batch size in the epoch in progress
+    epoch_rng_state: dict | None = None  # the batch generator's state when this epoch drew its order
+    history: list[dict] = field(default_factory=list)  # the logs of every finished epoch
+    stop: bool = False  # set by a callback: end after this step
+    status: str = "running"  # completed, interrupted, stopped_early, diverged, failed
 
 
 def fit(state: LoopState, loss_fn, train, val, *, batch_size: int, rng: np.random.Generator, callbacks=(), guard_memory=False):
     """Train `state.model` in place. The data are NumPy arrays: constants that never get a gradient."""
     X, y = train
     parameters = state.model.parameters
-    step_hooks, epoch_hooks = hooks(callbacks, "on_step_end"), hooks(callbacks, "on_epoch_end")
-    for hook in hooks(callbacks, "on_train_begin"):
-        hook(state)
+    hooks = Hooks(callbacks)
+    hooks.on_train_begin(state)
     # Memory guarding (read-only arrays while a graph lives) catches bugs but costs 15-40% per step.
     with contextlib.nullcontext() if guard_memory else mg.mem_guard_off:
-        while state.epoch < state.epochs and not state.stop:
-            state.epoch += 1
+        while not state.stop and (state.batch_in_epoch or state.epoch < state.epochs):
+            if state.batch_in_epoch:  # resumed mid-epoch: draw this epoch's order again
+                rng.bit_generator.state = state.epoch_rng_state
+            else:
+                state.epoch += 1
+                state.epoch_rng_state = rng.bit_generator.state
+                state.epoch_loss_sum = 0.0
+                hooks.on_epoch_begin(state)
             order = rng.permutation(len(X))
-            total = 0.0
-            for start in range(0, len(X), batch_size):
+            for start in range(state.batch_in_epoch * batch_size, len(X), batch_size):
                 batch = order[start : start + batch_size]
+                hooks.on_step_begin(state)
                 loss = loss_fn(state.model(X[batch]), y[batch])
                 loss.backward()  # replaces every p.grad and clears the graph
+                hooks.on_before_update(state)
                 state.optimizer.step(parameters)
                 state.step += 1
+                state.batch_in_epoch += 1
                 value = loss.item()
-                total += value * len(batch)
-                for hook in step_hooks:
-                    hook(state, value)
-            logs = {"epoch": state.epoch, "train_loss": total / len(X), "val_loss": evaluate(state.model, loss_fn, val)}
+                state.epoch_loss_sum += value * len(batch)
+                hooks.on_step_end(state, value)
+                if state.stop:
+                    break
+            if state.batch_in_epoch < state.steps_per_epoch:
+                break  # stopped mid-epoch
+            state.batch_in_epoch = 0
+            logs = {"epoch": state.epoch, "train_loss": state.epoch_loss_sum / len(X), "val_loss": evaluate(state.model, loss_fn, val)}
             state.history.append(logs)
-            for hook in epoch_hooks:
-                hook(state, logs)
-    for hook in hooks(callbacks, "on_train_end"):
-        hook(state)
+            hooks.on_epoch_end(state, logs)
+    if state.status == "running":
+        state.status = "completed"
+    hooks.on_train_end(state)
     return state
 
 

@@ -42,21 +42,22 @@ def train(config: Config | str | Path, overrides=(), *, runs_dir="runs", callbac
     state = LoopState(experiment.model, experiment.optimizer, settings.epochs, steps_per_epoch(len(X), settings.batch_size))
     loggers = [CSVLogger(folder)] + ([ProgressBar()] if progress else [])
     started = time.perf_counter()
-    status = "failed"
     try:
         fit(
             state, experiment.loss, experiment.splits.train, experiment.splits.val,
             batch_size=settings.batch_size, rng=rng_for(config.seed, "batches"),
             callbacks=[*loggers, *callbacks], guard_memory=guard_memory,
         )
-        status = "completed"
     except KeyboardInterrupt:
-        status = "interrupted"
+        state.status = "interrupted"
+        raise
+    except Exception:
+        state.status = "failed"
         raise
     finally:
         summary = {
             "name": config.name,
-            "status": status,
+            "status": state.status,
             "epochs_completed": len(state.history),
             "steps": state.step,
             "train_loss": state.history[-1]["train_loss"] if state.history else None,
