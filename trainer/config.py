@@ -6,6 +6,7 @@ what is allowed, and where it stands (file and line, or the command-line overrid
 """
 
 import re
+import typing
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -36,15 +37,11 @@ class TrainerSettings(pydantic.BaseModel):
     batch_size: Annotated[int, Field(ge=1)] = 32
 
 
-class Config(pydantic.BaseModel):
+class RunConfig(pydantic.BaseModel):
+    """What every config that makes a run folder has: a name, and where each key was set."""
+
     model_config = Strict
     name: Annotated[str, pydantic.AfterValidator(_folder_name)]
-    seed: Annotated[int, Field(ge=0)] = 0
-    data: data.DataComponent
-    model: Component
-    loss: Component
-    optimizer: Component
-    trainer: TrainerSettings = TrainerSettings()
 
     _source: Path | None = pydantic.PrivateAttr(default=None)
     _locations: "Locations" = pydantic.PrivateAttr(default=None)
@@ -61,6 +58,17 @@ class Config(pydantic.BaseModel):
     def to_dict(self) -> dict:
         """The resolved config, every default filled in, ready to save as YAML."""
         return self.model_dump(mode="json")
+
+
+class Config(RunConfig):
+    """A training config."""
+
+    seed: Annotated[int, Field(ge=0)] = 0
+    data: data.DataComponent
+    model: Component
+    loss: Component
+    optimizer: Component
+    trainer: TrainerSettings = TrainerSettings()
 
 
 COMPONENTS: dict[str, Registry] = {
@@ -93,20 +101,26 @@ class Locations:
 
 
 def load_config(path: str | Path, overrides: list[str] = ()) -> Config:
-    """Read, override and validate a config file. Raises ConfigError with a message for the user."""
+    """Read, override and validate a training config file. Raises ConfigError with a message for the user."""
+    return load_validated(path, overrides, Config, COMPONENTS)
+
+
+def load_validated(path: str | Path, overrides, schema: type[RunConfig], components: dict[str, Registry], component_lists: dict[str, Registry] = {}):
+    """Read `path`, apply the overrides and validate it against `schema`, whose keys named in
+    `components` are each a component of that registry, and in `component_lists` a list of them."""
     path = Path(path)
     raw, lines = load_yaml(path)
     locations = Locations(path, lines)
     for text in overrides:
-        _apply_override(raw, text, locations)
+        _apply_override(raw, text, locations, components)
     raw.setdefault("name", path.stem)
-    config = _validate(raw, locations, base_dir=path.resolve().parent)
+    config = _validate(raw, locations, path.resolve().parent, schema, components, component_lists)
     config._source = path
     config._locations = locations
     return config
 
 
-def _apply_override(raw: dict, text: str, locations: Locations) -> None:
+def _apply_override(raw: dict, text: str, locations: Locations, components: dict[str, Registry]) -> None:
     key, sep, value = text.partition("=")
     keys = tuple(key.strip().split("."))
     if not sep or not all(keys):
@@ -119,7 +133,7 @@ def _apply_override(raw: dict, text: str, locations: Locations) -> None:
         child = node.get(part)
         if child is None:
             child = node[part] = {}
-        elif isinstance(child, str) and ".".join(keys[: depth + 1]) in COMPONENTS:
+        elif isinstance(child, str) and ".".join(keys[: depth + 1]) in components:
             child = node[part] = {"type": child}  # `model: linear` written as a mapping to set an option
         elif not isinstance(child, dict):
             dotted = ".".join(keys[: depth + 1])
@@ -131,15 +145,20 @@ def _apply_override(raw: dict, text: str, locations: Locations) -> None:
     locations.overrides[keys] = f'"{text}"'
 
 
-def _validate(raw: dict, locations: Locations, base_dir: Path) -> Config:
+def _validate(raw: dict, locations: Locations, base_dir: Path, base: type[RunConfig], components, component_lists) -> RunConfig:
     problems: list[str] = []
     schemas = {}
-    for key, registry in COMPONENTS.items():
+    for key, registry in components.items():
         if key not in raw:
-            continue  # reported as missing by the validation below
-        raw[key], schema = _component(key, raw[key], registry, locations, problems)
+            continue  # reported as missing (or left at its default) by the validation below
+        raw[key], schema = _component((key,), raw[key], registry, locations, problems)
         schemas[key] = (schema, ...)
-    schema = pydantic.create_model("Config", __base__=Config, **schemas)
+    for key, registry in component_lists.items():
+        if isinstance(raw.get(key), list):  # validated as a tuple with one schema per item
+            items = [_component((key, index), item, registry, locations, problems) for index, item in enumerate(raw[key])]
+            raw[key] = tuple(block for block, _ in items)
+            schemas[key] = (tuple[tuple(schema for _, schema in items)], ...)
+    schema = pydantic.create_model(base.__name__, __base__=base, **schemas)
     try:
         config = schema.model_validate(raw, context={"base_dir": base_dir})
     except pydantic.ValidationError as error:
@@ -149,21 +168,22 @@ def _validate(raw: dict, locations: Locations, base_dir: Path) -> Config:
     return config
 
 
-def _component(key: str, block, registry: Registry, locations: Locations, problems: list[str]):
+def _component(loc: tuple, block, registry: Registry, locations: Locations, problems: list[str]):
     """Normalize `name` or {type: name, ...} and find the schema for its options."""
     if isinstance(block, str):
         block = {"type": block}
+    key = ".".join(map(str, loc))
     known = ", ".join(registry.names())
     if not isinstance(block, dict) or not isinstance(block.get("type"), str):
         problems.append(
-            f"{locations.describe((key,))}: {key} should name a {registry.kind} ({known}), "
+            f"{locations.describe(loc)}: {key} should name a {registry.kind} ({known}), "
             f"either as `{key}: NAME` or as a mapping with `type: NAME` and its options."
         )
         return block, Any
     try:
         return block, registry.schema(block["type"])
     except ConfigError as error:
-        problems.append(f"{locations.describe((key, 'type'))}: {key}.type: {error}")
+        problems.append(f"{locations.describe(loc + ('type',))}: {key}.type: {error}")
         return block, Any
 
 
@@ -184,26 +204,32 @@ def _describe(schema: type[pydantic.BaseModel], issue: dict, locations: Location
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
         return f"{where}: {dotted} = {issue['input']!r} is out of range: it must be {_range(schema, loc)}."
     message = message[0].lower() + message[1:] if message else message
-    if loc and "input" in issue and not isinstance(issue["input"], dict):
+    if not loc:  # a rule about several keys together
+        return f"config {locations.path}: {message}."
+    if "input" in issue and not isinstance(issue["input"], dict):
         return f"{where}: {dotted} = {issue['input']!r} is not valid: {message.replace('input', 'it', 1)}."
     return f"{where}: {dotted}: {message}."
+
+
+def _child(annotation, part):
+    """One level down from `annotation`: (annotation, FieldInfo) of a model's field, or of a tuple's item."""
+    if isinstance(part, int):
+        items = typing.get_args(annotation)
+        return (items[part] if part < len(items) else None), None
+    info = getattr(annotation, "model_fields", {}).get(part)
+    return (info.annotation if info else None), info
 
 
 def _field_info(schema, loc):
     info = None
     for part in loc:
-        fields = getattr(schema, "model_fields", {})
-        if part not in fields:
-            return None
-        info = fields[part]
-        schema = info.annotation
+        schema, info = _child(schema, part)
     return info
 
 
 def _fields_at(schema, loc) -> list[str]:
     for part in loc:
-        info = getattr(schema, "model_fields", {}).get(part)
-        schema = info.annotation if info else None
+        schema, _ = _child(schema, part)
     return list(getattr(schema, "model_fields", {}))
 
 

@@ -55,24 +55,31 @@ def train(config: Config | str | Path, overrides=(), *, runs_dir="runs", callbac
         state.status = "failed"
         raise
     finally:
-        summary = {
-            "name": config.name,
-            "status": state.status,
-            "epochs_completed": len(state.history),
-            "steps": state.step,
-            "train_loss": state.history[-1]["train_loss"] if state.history else None,
-            "val_loss": state.history[-1]["val_loss"] if state.history else None,
-            "test_loss": evaluate(experiment.model, experiment.loss, experiment.splits.test),
-            "seconds": round(time.perf_counter() - started, 3),
-            "seed": config.seed,
-            "folder": str(folder),
-            **report.linear_model_facts(experiment),
-        }
+        summary = summarize(experiment, state, time.perf_counter() - started, folder)
         write_atomically(folder / "summary.json", json.dumps(summary, indent=2) + "\n")
     from trainer.plots import plot_losses  # matplotlib is slow to import: only once there is something to draw
 
     plot_losses(folder)
     return Run(folder, config, experiment.model, state.history, summary)
+
+
+def summarize(experiment, state: LoopState, seconds: float, folder: Path | None) -> dict:
+    """summary.json. Every field is present even before training (with null values), so that
+    `--expect` can check the names it is given before a run starts (trainer.grading)."""
+    config = experiment.config
+    return {
+        "name": config.name,
+        "status": state.status,
+        "epochs_completed": len(state.history),
+        "steps": state.step,
+        "train_loss": state.history[-1]["train_loss"] if state.history else None,
+        "val_loss": state.history[-1]["val_loss"] if state.history else None,
+        "test_loss": evaluate(experiment.model, experiment.loss, experiment.splits.test),
+        "seconds": round(seconds, 3),
+        "seed": config.seed,
+        "folder": str(folder),
+        **report.linear_model_facts(experiment),
+    }
 
 
 def make_run_folder(runs_dir: Path, name: str) -> Path:

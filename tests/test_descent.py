@@ -1,0 +1,217 @@
+import builtins
+import csv
+import subprocess
+import sys
+
+import mygrad as mg
+import numpy as np
+import pytest
+
+from tests.conftest import CONFIGS, ROOT
+from trainer.callbacks import Callback
+from trainer.descent.config import load_descent_config
+from trainer.descent.functions import FUNCTIONS, FormulaError, Surface, parse_formula
+from trainer.descent.plots import visible_part
+from trainer.descent.run import descend
+from trainer.errors import ConfigError, UserError
+from trainer.optimizers import OPTIMIZERS
+
+PARABOLOID = "function: paraboloid\nstart: [3.0, -4.0]\noptimizer: {type: sgd, lr: 0.1}\nsteps: 20\n"
+
+
+@pytest.mark.parametrize("lr", [0.01, 0.1, 0.3, 0.9, 1.01])
+def test_sgd_on_the_paraboloid_follows_the_update_rule_exactly(tmp_path, write_config, lr):
+    """(x, y) after n steps is (1 - 2 lr)**n (x0, y0): each step multiplies the point by 1 - 2 lr."""
+    run = descend(write_config(PARABOLOID), [f"optimizer.lr={lr}"], runs_dir=tmp_path)
+    rows = run.descents[0].rows
+    points = np.array([(row.x, row.y) for row in rows])
+    expected = (1 - 2 * lr) ** np.arange(21)[:, None] * np.array([3.0, -4.0])
+    np.testing.assert_allclose(points, expected, rtol=1e-13, atol=0)  # 20 roundings: machine precision
+    assert [row.step for row in rows] == list(range(21)) and [row.lr for row in rows] == [lr] * 20 + [None]
+    for row in rows:  # f and its gradient are recorded at the point of the same row
+        assert row.f == pytest.approx(row.x**2 + row.y**2, rel=1e-15)
+        assert (row.dfdx, row.dfdy) == (2 * row.x, 2 * row.y)
+
+
+def test_cli_prints_f_and_gradient_and_leaves_a_run_folder(tmp_path):
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "descend.py"), str(CONFIGS / "paraboloid.yaml"), "--runs-dir", str(tmp_path)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "start: (x, y) = (3, -4)   f = 25   gradient = [6, -8]" in result.stdout
+    assert "sgd lr=0.1, after 50 steps" in result.stdout and "converged" in result.stdout
+    (folder,) = (tmp_path / "paraboloid").iterdir()
+    assert {p.name for p in folder.iterdir()} == {"config.yaml", "trajectory.csv", "descent.png"}
+    assert load_descent_config(folder / "config.yaml").to_dict() == load_descent_config(CONFIGS / "paraboloid.yaml").to_dict()
+    with open(folder / "trajectory.csv") as file:
+        rows = list(csv.DictReader(file))
+    assert list(rows[0]) == ["step", "x", "y", "f", "df/dx", "df/dy", "lr"]
+    assert rows[0] == {"step": "0", "x": "3.0", "y": "-4.0", "f": "25.0", "df/dx": "6.0", "df/dy": "-8.0", "lr": "0.1"}
+    assert len(rows) == 51 and rows[-1]["lr"] == ""
+
+
+def test_mgtrain_descend_is_a_subcommand(tmp_path):
+    result = subprocess.run(["mgtrain", "descend", str(CONFIGS / "himmelblau.yaml"), "start=[-1,-1]", "--runs-dir", str(tmp_path)],
+                            capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert "(x, y) = (-3.77931, -3.28319)   f = " in result.stdout  # a different minimum than from (0, 0)
+
+
+def test_lr_compare_tells_slow_good_oscillating_and_diverging_apart(tmp_path):
+    run = descend(CONFIGS / "lr_compare.yaml", runs_dir=tmp_path)
+    verdicts = [descent.verdict.split()[0] for descent in run.descents]
+    assert [descent.label for descent in run.descents] == ["sgd lr=0.01", "sgd lr=0.1", "sgd lr=0.9", "sgd lr=1.01"]
+    assert verdicts == ["slow", "converged", "oscillating", "diverging"]
+    header = (run.folder / "trajectory.csv").read_text().splitlines()[0]
+    assert header == "variant,step,x,y,f,df/dx,df/dy,lr"
+    assert (run.folder / "descent.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_a_path_that_overflows_stops_and_still_draws(tmp_path, write_config):
+    text = "function: rosenbrock\nstart: [-1.5, 2]\noptimizer: {type: sgd, lr: 0.01}\nsteps: 200\n"
+    with np.errstate(all="raise"):  # nothing may leak a floating-point warning either
+        run = descend(write_config(text), runs_dir=tmp_path)
+    descent = run.descents[0]
+    assert descent.status == "diverged" and descent.verdict.startswith("diverged")
+    assert len(descent.rows) < 20 and not np.isfinite(descent.rows[-1].f)
+    assert (run.folder / "descent.png").stat().st_size > 10_000
+
+
+def test_visible_part_cuts_a_path_where_it_leaves_the_box():
+    box = ((-10, 10), (-10, 10))
+    points = np.array([(0.0, 0.0), (5.0, 5.0), (20.0, 5.0), (np.inf, 0.0)])
+    np.testing.assert_array_equal(visible_part(points, box), [(0, 0), (5, 5), (10, 5)])
+    np.testing.assert_array_equal(visible_part(points[:2], box), points[:2])
+
+
+def test_expression_gradient_matches_the_derivative_written_out(tmp_path, write_config):
+    text = 'expression: "x**2 + 3*y**2 - x*y"\nstart: [1, 2]\noptimizer: {type: sgd, lr: 0.05}\nsteps: 1\n'
+    first = descend(write_config(text), runs_dir=tmp_path).descents[0].rows[0]
+    assert (first.f, first.dfdx, first.dfdy) == (11.0, 2 * 1 - 2, 6 * 2 - 1)
+
+
+def test_every_allowed_function_differentiates_like_finite_differences():
+    surface = Surface("sin(x)*exp(y) + log(1 + x**2) - sqrt(abs(y) + 1) / tanh(x + 2) + cos(pi*x*y) + -x/3")
+    point = mg.tensor([0.7, -0.4])
+    surface(point[0], point[1]).backward()
+    at = lambda x, y: surface.grid(np.array([x]), np.array([y]))[0]  # noqa: E731
+    h = 1e-6
+    numeric = [(at(0.7 + h, -0.4) - at(0.7 - h, -0.4)) / (2 * h), (at(0.7, -0.4 + h) - at(0.7, -0.4 - h)) / (2 * h)]
+    np.testing.assert_allclose(point.grad, numeric, rtol=1e-8)
+
+
+@pytest.mark.parametrize(
+    "formula, expected",
+    [
+        ("x.__class__", "attribute access"),
+        ("().__class__.__bases__[0].__subclasses__()", "not allowed"),
+        ('__import__("os").system("echo hacked")', "not allowed"),
+        ("eval('x')", 'calling "eval" is not allowed'),
+        ("open('f') + x", 'calling "open" is not allowed'),
+        ("z + x", 'the name "z" is not allowed'),
+        ("sine(x)", 'calling "sine" is not allowed'),
+        ("x^2 + y", "write x**2 for a power"),
+        ("'x' * 3", "the value 'x' is not allowed"),
+        ("[x, y]", "a list"),
+        ("x if y else 1", "if / else"),
+        ("lambda: x", "lambda"),
+        ("x +", "not a formula that can be read"),
+        ("3 + 4", "neither x nor y"),
+        ("x + sin", "needs its argument in parentheses"),
+    ],
+)
+def test_formulas_allow_only_the_listed_syntax(formula, expected):
+    with pytest.raises(FormulaError) as caught:
+        parse_formula(formula)
+    assert expected in str(caught.value)
+
+
+def test_a_bad_expression_in_a_config_names_its_line(write_config):
+    path = write_config('start: [0, 0]\nexpression: "x.__class__"\noptimizer: {type: sgd, lr: 0.1}\n')
+    with pytest.raises(ConfigError) as caught:
+        load_descent_config(path)
+    assert f"{path}, line 2: expression = 'x.__class__' is not valid: attribute access" in str(caught.value)
+
+
+def test_formulas_are_never_evaluated_as_python(tmp_path, write_config, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("eval/exec must never run")
+
+    monkeypatch.setattr(builtins, "eval", refuse)
+    monkeypatch.setattr(builtins, "exec", refuse)
+    text = 'expression: "(x - 1)**2 + (y + 2)**2"\nstart: [0, 0]\noptimizer: {type: sgd, lr: 0.5}\nsteps: 3\n'
+    end = descend(write_config(text), runs_dir=tmp_path).descents[0].rows[-1]
+    assert (end.x, end.y) == (1.0, -2.0)  # lr 0.5 on a round bowl of curvature 2: one step to the minimum
+
+
+@pytest.mark.parametrize(
+    "text, overrides, expected",
+    [
+        (PARABOLOID, ['expression="x**2"'], "exactly one of the two"),
+        (PARABOLOID.replace("function: paraboloid\n", ""), [], "exactly one of the two"),
+        (PARABOLOID, ["compare=[{type: sgd, lr: 0.1}]"], "give exactly one of optimizer"),
+        (PARABOLOID, ["function=parabola"], 'no function called "parabola". Did you mean "paraboloid"?'),
+        (PARABOLOID, ["function.a=3"], "unknown key function.a"),
+        (PARABOLOID, ["start=[1, 2, 3]"], "start = [1, 2, 3] is not valid"),
+        (PARABOLOID, ["steps=0"], "steps = 0 is out of range: it must be in [1, 100000]"),
+        (PARABOLOID, ["optimizer.lr=-1"], "optimizer.lr = -1 is out of range: it must be > 0"),
+        (PARABOLOID, ["stpes=3"], 'unknown key stpes. Did you mean "steps"?'),
+        ("function: bowl\nstart: [1, 1]\ncompare:\n  - {type: sgd, lr: 0.1}\n  - {type: sgd, lr: -2}\n", [], "line 5: compare.1.lr = -2 is out of range"),
+        ("function: bowl\nstart: [1, 1]\ncompare:\n  - {type: sgd, lrr: 0.1}\n", [], 'unknown key compare.0.lrr. Did you mean "lr"?'),
+        ("function: {type: bowl, a: 0}\nstart: [1, 1]\noptimizer: sgd\n", [], "function.a = 0 is out of range: it must be > 0"),
+    ],
+)
+def test_config_mistakes_are_clear_errors(write_config, text, overrides, expected):
+    with pytest.raises(ConfigError) as caught:
+        load_descent_config(write_config(text), overrides)
+    assert expected in str(caught.value)
+
+
+def test_a_start_where_f_is_undefined_is_an_error_before_any_folder(tmp_path, write_config):
+    text = 'expression: "log(x) + y**2"\nstart: [-1, 0]\noptimizer: {type: sgd, lr: 0.1}\n'
+    with pytest.raises(UserError) as caught:
+        descend(write_config(text), runs_dir=tmp_path / "runs")
+    assert "not defined" in str(caught.value) and "Choose another start" in str(caught.value)
+    assert not (tmp_path / "runs").exists()
+
+
+@pytest.fixture
+def halving_optimizer():
+    """An optimizer registered by a test, as a student's or another module's would be."""
+
+    @OPTIMIZERS.register("halving_test")
+    class Halving:
+        def __init__(self, lr: float = 1.0):
+            self.lr = lr
+
+        def step(self, parameters):
+            for p in parameters:
+                p.data -= 0.5 * self.lr * p.grad
+
+    yield
+    del OPTIMIZERS._entries["halving_test"]
+    OPTIMIZERS._schemas.pop("halving_test", None)
+
+
+def test_any_registered_optimizer_and_loop_callback_drive_the_descent(tmp_path, write_config, halving_optimizer):
+    class Decay(Callback):  # the seam a learning-rate schedule uses: set optimizer.lr before each step
+        def on_step_begin(self, state):
+            state.optimizer.lr = 0.5 / (1 + state.step)
+
+    run = descend(write_config(PARABOLOID), ["optimizer={type: halving_test}", "steps=3"], runs_dir=tmp_path, callbacks=[Decay()])
+    rows = run.descents[0].rows
+    assert [row.lr for row in rows] == [0.5, 0.25, 0.5 / 3, None]
+    x = 3.0
+    for row in rows[:-1]:
+        assert row.x == x
+        x -= 0.5 * row.lr * 2 * x
+
+
+def test_builtin_functions_have_their_minima_where_they_say():
+    for name in FUNCTIONS.names():
+        surface = FUNCTIONS.build(FUNCTIONS.schema(name)(type=name))
+        for x, y in surface.minima:
+            point = mg.tensor([x, y], dtype=np.float64)
+            surface(point[0], point[1]).backward()
+            assert np.linalg.norm(point.grad) < 1e-4, (name, x, y, point.grad)
