@@ -35,6 +35,7 @@ class TrainerSettings(pydantic.BaseModel):
     model_config = Strict
     epochs: Annotated[int, Field(ge=1)] = 20
     batch_size: Annotated[int, Field(ge=1)] = 32
+    diagnostics: bool = False  # diagnostics.csv and .png: gradient norms and update ratios per parameter (trainer.diagnostics)
 
 
 class RunConfig(pydantic.BaseModel):

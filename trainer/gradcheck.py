@@ -16,10 +16,11 @@ import numpy as np
 
 from trainer.build import build, rng_for
 from trainer.config import Config
+from trainer.diagnostics import parameter_names
 from trainer.errors import UserError
 
 THRESHOLD = 1e-6  # relative error above this fails; central differences in float64 give ~1e-9 for smooth losses
-EPSILON = 1e-6  # the finite-difference step: balances truncation (~eps**2) against rounding (~1e-16 / eps)
+EPSILON = 1e-5  # the finite-difference step: truncation error grows as eps**2, rounding error as 1e-16 * |loss| / eps
 TINY = 1e-8  # gradients smaller than this (in norm) count as zero when dividing, so noise around 0 does not fail
 WORST = 5  # entries shown for a failing parameter
 
@@ -37,7 +38,7 @@ class ParameterCheck:
         return self.has_gradient and self.relative_error <= threshold
 
 
-def check_gradients(config: Config, *, epsilon=EPSILON, max_entries=1000) -> tuple[list[ParameterCheck], int]:
+def check_gradients(config: Config, *, max_entries=1000) -> tuple[list[ParameterCheck], int]:
     """Check every parameter of the config's model on its first training batch; return the checks and the batch size."""
     experiment = build(config)
     X, y = experiment.splits.train
@@ -55,13 +56,13 @@ def check_gradients(config: Config, *, epsilon=EPSILON, max_entries=1000) -> tup
     value.backward()
     analytic = [None if p.grad is None else np.array(p.grad, dtype=np.float64) for p in model.parameters]
     sampler = rng_for(config.seed, "gradcheck")
-    names = _parameter_names(model)
+    names = parameter_names(model)
     checks = []
     with mg.no_autodiff:
         loss_at = lambda: loss_fn(model(X), y).item()  # noqa: E731
         for p, grad, name in zip(model.parameters, analytic, names):
             indices = _entries(p.shape, max_entries, sampler)
-            numeric = np.array([_central_difference(loss_at, p.data, index, epsilon) for index in indices])
+            numeric = np.array([_central_difference(loss_at, p.data, index, EPSILON) for index in indices])
             mine = np.zeros(len(indices)) if grad is None else np.array([grad[index] for index in indices])
             checks.append(_compare(name, p.shape, indices, mine, numeric, has_gradient=grad is not None))
     return checks, len(batch)
@@ -90,12 +91,6 @@ def _compare(name, shape, indices, analytic: np.ndarray, numeric: np.ndarray, ha
     order = np.argsort(-difference, kind="stable")[:WORST]
     worst = [(indices[k], float(analytic[k]), float(numeric[k])) for k in order]
     return ParameterCheck(name, tuple(shape), len(indices), float(np.linalg.norm(analytic - numeric) / scale), worst, has_gradient)
-
-
-def _parameter_names(model) -> list[str]:
-    """The model's attribute name for each parameter (weight, bias, ...), else its position."""
-    by_identity = {id(value): key for key, value in vars(model).items() if isinstance(value, mg.Tensor)}
-    return [by_identity.get(id(p), f"parameter {number}") for number, p in enumerate(model.parameters)]
 
 
 def report(config: Config, checks: list[ParameterCheck], batch_rows: int, threshold: float = THRESHOLD) -> str:

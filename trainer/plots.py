@@ -38,3 +38,26 @@ def plot_losses(folder: Path) -> Path:
     figure.savefig(path, dpi=110)
     plt.close(figure)
     return path
+
+
+def plot_diagnostics(folder: Path) -> Path:
+    """diagnostics.png: per parameter, the gradient norm and the update-to-weight ratio of each epoch."""
+    with open(folder / "diagnostics.csv", newline="") as file:
+        rows = list(csv.DictReader(file))
+    figure, (grad_axes, ratio_axes) = plt.subplots(1, 2, figsize=(11, 4.2), layout="constrained")
+    for name in dict.fromkeys(row["parameter"] for row in rows):
+        mine = [row for row in rows if row["parameter"] == name]
+        epochs = [int(row["epoch"]) for row in mine]
+        grad_axes.plot(epochs, [float(row["grad_norm"]) for row in mine], "o-", ms=3, label=name)
+        ratio_axes.plot(epochs, [float(row["update_ratio"] or "nan") for row in mine], "o-", ms=3, label=name)
+    ratio_axes.axhline(1e-3, color="grey", ls="--", lw=1, label="1e-3, a common rule of thumb")
+    grad_axes.set(xlabel="epoch", ylabel="|dL/dw| (mean over the epoch)", title="gradient norm", yscale="log")
+    ratio_axes.set(xlabel="epoch", ylabel="|w_new - w_old| / |w_old|", title="update-to-weight ratio (last step)", yscale="log")
+    for axes in (grad_axes, ratio_axes):
+        axes.grid(True, alpha=0.3)
+        axes.legend(fontsize=8)
+    figure.suptitle(f"{folder.parent.name}: what each step does to each parameter", fontsize=10)
+    path = folder / "diagnostics.png"
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return path

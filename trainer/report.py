@@ -52,6 +52,7 @@ def end_of_run(summary: dict) -> str:
     ]
     if "weights" in summary and isinstance(summary["bias"], float):
         lines += _weights_table(summary)
+    lines += [f"warning: {warning}" for warning in summary.get("warnings", [])]
     lines.append(f"run folder: {summary['folder']}")
     return "\n".join(lines)
 

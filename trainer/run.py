@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from trainer import report
+from trainer import diagnostics, report
 from trainer.build import build, rng_for
 from trainer.callbacks import CSVLogger, ProgressBar
 from trainer.config import Config, load_config
@@ -40,7 +40,7 @@ def train(config: Config | str | Path, overrides=(), *, runs_dir="runs", callbac
     X, _ = experiment.splits.train
     settings = config.trainer
     state = LoopState(experiment.model, experiment.optimizer, settings.epochs, steps_per_epoch(len(X), settings.batch_size))
-    loggers = [CSVLogger(folder)] + ([ProgressBar()] if progress else [])
+    loggers = [CSVLogger(folder)] + ([diagnostics.Diagnostics(folder)] if settings.diagnostics else []) + ([ProgressBar()] if progress else [])
     started = time.perf_counter()
     try:
         fit(
@@ -57,9 +57,11 @@ def train(config: Config | str | Path, overrides=(), *, runs_dir="runs", callbac
     finally:
         summary = summarize(experiment, state, time.perf_counter() - started, folder)
         write_atomically(folder / "summary.json", json.dumps(summary, indent=2) + "\n")
-    from trainer.plots import plot_losses  # matplotlib is slow to import: only once there is something to draw
+    from trainer.plots import plot_diagnostics, plot_losses  # matplotlib is slow to import: only once there is something to draw
 
     plot_losses(folder)
+    if settings.diagnostics:
+        plot_diagnostics(folder)
     return Run(folder, config, experiment.model, state.history, summary)
 
 
@@ -79,6 +81,7 @@ def summarize(experiment, state: LoopState, seconds: float, folder: Path | None)
         "seed": config.seed,
         "folder": str(folder),
         **report.linear_model_facts(experiment),
+        "warnings": diagnostics.learning_rate_warnings([logs["train_loss"] for logs in state.history], config.optimizer.options().get("lr")),
     }
 
 

@@ -1,0 +1,79 @@
+import csv
+import math
+
+import numpy as np
+import pytest
+
+import trainer
+from trainer.callbacks import Callback
+from trainer.diagnostics import learning_rate_warnings
+
+
+class LastStepSpy(Callback):
+    """Records, independently of Diagnostics, every gradient norm and the last step's weights and gradients."""
+
+    def __init__(self):
+        self.norms, self.last = [], {}
+
+    def on_epoch_begin(self, state):
+        self.norms.append([])
+
+    def on_before_update(self, state):
+        self.norms[-1].append([float(np.sqrt(np.sum(p.grad**2))) for p in state.model.parameters])
+        self.last[state.epoch] = [(p.data.copy(), p.grad.copy()) for p in state.model.parameters]
+
+
+def test_diagnostics_csv_holds_mean_gradient_norm_and_last_update_ratio(tmp_path, write_config):
+    spy = LastStepSpy()
+    run = trainer.train(write_config(), ["trainer.diagnostics=true"], runs_dir=tmp_path, callbacks=[spy])
+    with open(run.folder / "diagnostics.csv") as file:
+        rows = list(csv.DictReader(file))
+    assert len(rows) == 5 * 2 and [row["parameter"] for row in rows[:2]] == ["weight", "bias"]
+    lr = run.config.optimizer.lr
+    for row in rows:
+        epoch, which = int(row["epoch"]), ["weight", "bias"].index(row["parameter"])
+        assert float(row["grad_norm"]) == pytest.approx(np.mean([norms[which] for norms in spy.norms[epoch - 1]]), rel=1e-12)
+        weight, grad = spy.last[epoch][which]
+        # with sgd, the last update is lr * gradient: its size relative to the weights it started from
+        assert float(row["update_ratio"]) == pytest.approx(lr * np.linalg.norm(grad) / np.linalg.norm(weight), rel=1e-12)
+    assert (run.folder / "diagnostics.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_diagnostics_are_off_by_default(tmp_path, write_config):
+    run = trainer.train(write_config(), runs_dir=tmp_path)
+    assert not (run.folder / "diagnostics.csv").exists() and run.config.trainer.diagnostics is False
+
+
+@pytest.mark.parametrize(
+    "losses, lr, expected",
+    [
+        ([10, 5, 2, 1, 0.5, 0.3, 0.2, 0.15, 0.14, 0.14], 0.1, None),  # converged calmly
+        ([10, 1, 3, 1, 4, 1, 3, 1.2, 3.5, 1], 0.9, "oscillates: it rose by more than 10% in 4 of 8 epochs after the first. The steps overshoot the minimum; try lr 0.3."),
+        ([10, 20, 50, 100, 400], 1.5, "grew from 10 to 400: the learning rate is too large; try lr 0.15."),
+        ([10, 1, 1.05, 0.95, 1.03, 0.97, 1.04, 0.96, 1.02, 0.98, 1.01, 0.99], 0.5, "plateaued early: from epoch 2 of 12 on it stays near 1"),
+        ([10, 1, 1.001, 0.999, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0], 0.5, None),  # settled to within noise: nothing to say
+        ([10, 9, 8, 7, 6, 5, 4, 3], 0.001, "still falling fast at the end (25% over the last 2 epochs): train for more epochs, or try lr 0.003."),
+        ([10, 9, float("nan"), 7], 2.0, "became nan: the steps are far too large; try lr 0.2."),
+        ([10, 20, 50], 1.0, None),  # too few epochs to judge
+    ],
+    ids=["calm", "oscillating", "growing", "noisy plateau", "settled", "still falling", "nan", "short"],
+)
+def test_learning_rate_warnings_name_the_problem_and_an_lr_to_try(losses, lr, expected):
+    warnings = learning_rate_warnings(losses, lr)
+    if expected is None:
+        assert warnings == []
+    else:
+        assert len(warnings) == 1 and expected in warnings[0]
+
+
+def test_an_oscillating_run_warns_in_the_summary_and_the_report(tmp_path):
+    from tests.conftest import CONFIGS
+    from trainer.report import end_of_run
+
+    run = trainer.train(CONFIGS / "linreg.yaml", ["optimizer.lr=1.0"], runs_dir=tmp_path)
+    (warning,) = run.summary["warnings"]
+    assert "oscillates" in warning and "try lr 0.333" in warning
+    assert f"warning: {warning}" in end_of_run(run.summary)
+    calm = trainer.train(CONFIGS / "linreg.yaml", runs_dir=tmp_path)
+    assert calm.summary["warnings"] == [] and "warning" not in end_of_run(calm.summary)
+    assert math.isfinite(calm.summary["val_loss"])

@@ -1,0 +1,117 @@
+import subprocess
+import sys
+
+import mygrad as mg
+import numpy as np
+import pytest
+from mygrad.operation_base import Operation
+
+from tests.conftest import CONFIGS, LINREG, ROOT
+from trainer.commands import gradcheck_main
+from trainer.config import load_config
+from trainer.errors import UserError
+from trainer.gradcheck import check_gradients
+from trainer.losses import LOSSES
+
+
+class SquareMissingTheFactorTwo(Operation):
+    """A student's hand-written square whose backward forgot the 2: d(a**2)/da written as a."""
+
+    def __call__(self, a):
+        self.variables = (a,)
+        return a.data**2
+
+    def backward_var(self, grad, index, **kwargs):
+        return grad * self.variables[0].data
+
+
+def wrong_mse():
+    def loss(prediction, target):
+        return mg.mean(mg.Tensor._op(SquareMissingTheFactorTwo, prediction - target))
+
+    return loss
+
+
+def detached_abs_mse():
+    """|e| * e with |e| taken from .data: the value is right, the gradient misses half of the product rule."""
+
+    def loss(prediction, target):
+        error = prediction - target
+        return mg.mean(np.abs(error.data) * error)
+
+    return loss
+
+
+def disconnected_loss():
+    def loss(prediction, target):
+        return mg.mean(mg.tensor((prediction.data - target) ** 2))
+
+    return loss
+
+
+def per_row_loss():
+    def loss(prediction, target):
+        return (prediction - target) ** 2  # forgot the mean: one number per row
+
+    return loss
+
+
+@pytest.fixture
+def student_losses():
+    """Losses registered by the test, as a student's file would register them."""
+    added = {"wrong_mse": wrong_mse, "detached_abs_mse": detached_abs_mse, "disconnected": disconnected_loss, "per_row": per_row_loss}
+    for name, factory in added.items():
+        LOSSES.register(name)(factory)
+    yield
+    for name in added:
+        del LOSSES._entries[name]
+        LOSSES._schemas.pop(name, None)
+
+
+def test_mse_on_the_linear_model_passes_with_a_tiny_error():
+    checks, rows = check_gradients(load_config(CONFIGS / "linreg.yaml"))
+    assert rows == 32 and [check.name for check in checks] == ["weight", "bias"]
+    assert [check.shape for check in checks] == [(3, 1), (1,)] and [check.checked for check in checks] == [3, 1]
+    assert all(check.passed() and check.relative_error < 1e-8 for check in checks)
+
+
+def test_cli_passes_a_correct_config_with_exit_0():
+    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "gradcheck.py"), str(CONFIGS / "diabetes.yaml")],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "weight" in result.stdout and "passed: every parameter" in result.stdout
+
+
+def test_a_loss_with_a_wrong_backward_fails_with_exit_1(write_config, capsys, student_losses):
+    path = write_config(LINREG.replace("loss: mse", "loss: wrong_mse"))
+    checks, _ = check_gradients(load_config(path))
+    for check in checks:  # MyGrad's gradient is half the true one: relative error |g/2 - g| / |g| = 0.5
+        assert check.relative_error == pytest.approx(0.5, rel=1e-6) and not check.passed()
+        index, mine, numeric = check.worst[0]
+        assert mine == pytest.approx(numeric / 2, rel=1e-6)
+    assert gradcheck_main([str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL" in out and "the largest differences" in out and "FAILED: 2 of 2 parameters" in out
+
+
+def test_a_loss_that_uses_data_inside_fails(write_config, student_losses):
+    checks, _ = check_gradients(load_config(write_config(LINREG.replace("loss: mse", "loss: detached_abs_mse"))))
+    assert all(check.relative_error > 0.1 and not check.passed() for check in checks)
+
+
+def test_a_loss_cut_off_from_the_parameters_is_named(write_config, capsys, student_losses):
+    assert gradcheck_main([str(write_config(LINREG.replace("loss: mse", "loss: disconnected")))]) == 1
+    assert "MyGrad computed no gradient at all" in capsys.readouterr().out
+
+
+def test_a_loss_that_is_not_one_number_is_a_user_error(write_config, student_losses):
+    with pytest.raises(UserError, match="a loss must return a MyGrad Tensor holding one number"):
+        check_gradients(load_config(write_config(LINREG.replace("loss: mse", "loss: per_row"))))
+
+
+def test_large_parameters_are_sampled_and_the_threshold_is_an_option(write_config, capsys):
+    path = write_config(LINREG.replace("n_features: 2", "n_features: 30"))
+    checks, _ = check_gradients(load_config(path), max_entries=7)
+    assert [check.checked for check in checks] == [7, 1]
+    assert gradcheck_main([str(path), "--threshold", "1e-30"]) == 1  # no float computation is that exact
+    assert gradcheck_main([str(path), "data.n_features=3"]) == 0
