@@ -154,6 +154,11 @@ class Surface:
     def __call__(self, x, y):
         return evaluate(self.tree, x, y)
 
+    @property
+    def uses_y(self) -> bool:
+        """False for a function of x alone, drawn as a curve rather than as contour lines."""
+        return any(isinstance(node, ast.Name) and node.id == "y" for node in ast.walk(self.tree))
+
     def grid(self, X: np.ndarray, Y: np.ndarray) -> np.ndarray:
         """f on a grid of points, as a plain array (no graph), for contour plots."""
         with mg.no_autodiff, np.errstate(all="ignore"):

@@ -115,7 +115,11 @@ class Trajectory(Callback):
 
 
 def descend(config: DescentConfig | str | Path, overrides=(), *, runs_dir="runs", callbacks=()) -> DescentRun:
-    """Run each configured optimizer from the start point; leave config.yaml, trajectory.csv, descent.png."""
+    """Run each configured optimizer from the start point; leave config.yaml, trajectory.csv, descent.png.
+
+    `callbacks` are loop callbacks, given to every path. A learning-rate schedule is one: once the
+    schedule registry exists, a `schedule:` key in DescentConfig builds its callback and adds it here.
+    """
     if not isinstance(config, DescentConfig):
         config = load_descent_config(config, overrides)
     surface = config.surface()
