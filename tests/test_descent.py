@@ -215,3 +215,19 @@ def test_builtin_functions_have_their_minima_where_they_say():
             point = mg.tensor([x, y], dtype=np.float64)
             surface(point[0], point[1]).backward()
             assert np.linalg.norm(point.grad) < 1e-4, (name, x, y, point.grad)
+
+
+def test_derivative_config_shows_the_slope_of_a_function_of_x(tmp_path):
+    run = descend(CONFIGS / "derivative.yaml", runs_dir=tmp_path)
+    first, last = run.descents[0].rows[0], run.descents[0].rows[-1]
+    assert (first.f, first.dfdx, first.dfdy) == (3.0, 4.0, 0.0)  # f = x**2 - 2x, f' = 2x - 2 at x = 3
+    assert last.x == pytest.approx(1.0, abs=1e-3) and last.y == 0.0
+    assert not run.surface.uses_y and (run.folder / "descent.png").exists()
+
+
+def test_verdicts_for_a_saddle(tmp_path, write_config):
+    text = "function: saddle\nstart: [3, 0]\noptimizer: {type: sgd, lr: 0.1}\nsteps: 50\n"
+    on_the_ridge = descend(write_config(text), runs_dir=tmp_path).descents[0]
+    assert on_the_ridge.verdict.startswith("converged") and on_the_ridge.rows[-1].f == pytest.approx(0, abs=1e-8)
+    escaping = descend(write_config(text), ["start=[3, 0.001]"], runs_dir=tmp_path).descents[0]
+    assert escaping.verdict.startswith("still going downhill") and escaping.rows[-1].f < -50

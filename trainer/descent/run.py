@@ -61,6 +61,8 @@ class Descent:
         shrink = math.hypot(last.dfdx, last.dfdy) / max(math.hypot(first.dfdx, first.dfdy), 1e-300)
         if shrink <= CONVERGED:
             return "converged (the gradient is almost zero)"
+        if shrink >= 1:
+            return "still going downhill (the slope got steeper: f may have no minimum this way)"
         return f"slow (the gradient is still {100 * shrink:.2g}% of its size at the start)"
 
 
