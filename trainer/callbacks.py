@@ -7,6 +7,8 @@ A callback overrides any of the hooks of `Callback`; a user's own callback can b
 import math
 from pathlib import Path
 
+from trainer.files import write_atomically
+
 
 class Callback:
     def on_train_begin(self, state) -> None:
@@ -101,8 +103,11 @@ class CSVLogger(Callback):
         self.rows: list[str] = []
 
     def on_train_begin(self, state):
-        if not self.steps_path.exists():
-            self.steps_path.write_text("step,epoch,loss,lr\n")
+        """Start the files, or, for a resumed run, cut them back to the checkpoint it resumes from
+        (a run killed after writing logs but before its next checkpoint wrote rows it will redo)."""
+        _keep_rows(self.steps_path, "step,epoch,loss,lr", state.step)
+        if self.epochs_path.exists():
+            _keep_rows(self.epochs_path, None, len(state.history))
 
     def on_step_end(self, state, loss):
         self.rows.append(f"{state.step},{state.epoch},{loss!r},{state.optimizer.lr!r}\n")
@@ -122,6 +127,15 @@ class CSVLogger(Callback):
         with open(self.steps_path, "a") as file:
             file.writelines(self.rows)
         self.rows.clear()
+
+
+def _keep_rows(path: Path, header: str | None, last: int) -> None:
+    """Keep the header and the rows whose first cell is at most `last` (creating the file if needed)."""
+    lines = path.read_text().splitlines(keepends=True) if path.exists() else [header + "\n"]
+    # A line without its newline is one the killed process did not finish writing.
+    kept = lines[:1] + [line for line in lines[1:] if line.endswith("\n") and int(line.split(",", 1)[0]) <= last]
+    if kept != lines or not path.exists():
+        write_atomically(path, "".join(kept))
 
 
 def _cell(value) -> str:
