@@ -59,27 +59,15 @@ def train(config: Config | str | Path | None = None, overrides=(), *, runs_dir="
     state = LoopState(
         experiment.model, experiment.optimizer, settings.epochs, steps_per_epoch(len(X), settings.batch_size), rng_for(config.seed, "batches")
     )
-    loggers, guard, early = CSVLogger(folder), DivergenceGuard(settings.divergence_factor, config.data.standardize), None
-    every_callback = [loggers, guard]
-    if settings.early_stopping:
-        stopping = settings.early_stopping
-        early = EarlyStopping(Monitor(*config.monitored(stopping.monitor, stopping.mode), stopping.min_delta), stopping.patience, stopping.restore_best)
-        every_callback.append(early)
-    every_callback += list(callbacks)
-    saver = checkpoint.Checkpointer(
-        folder / "checkpoints", Monitor(*config.monitored(settings.monitor, settings.mode)), settings.checkpoint_every,
-        every_callback, hashes, before_save=loggers.flush,
-    )
-    every_callback += [saver] + ([ProgressBar()] if progress else [])
-    saver.callbacks = every_callback
+    standard = StandardCallbacks.for_run(config, folder, hashes, callbacks, progress)
     if resume is not None:
-        checkpoint.restore(state, saved, every_callback)
+        checkpoint.restore(state, saved, standard.ordered)
 
     started = time.perf_counter()
     with stop_on_signals(state):
         try:
             fit(state, experiment.loss, experiment.splits.train, experiment.splits.val, batch_size=settings.batch_size,
-                callbacks=every_callback, guard_memory=guard_memory)
+                callbacks=standard.ordered, guard_memory=guard_memory)
         except KeyboardInterrupt:
             state.status = "interrupted"
             raise
@@ -87,7 +75,7 @@ def train(config: Config | str | Path | None = None, overrides=(), *, runs_dir="
             state.status = "failed"
             raise
         finally:
-            summary = _summary(config, experiment, state, folder, time.perf_counter() - started, saver, early, guard)
+            summary = _summary(config, experiment, state, folder, time.perf_counter() - started, standard)
             write_atomically(folder / "summary.json", json.dumps(summary, indent=2) + "\n")
     from trainer.plots import plot_losses  # matplotlib is slow to import: only once there is something to draw
 
@@ -95,7 +83,36 @@ def train(config: Config | str | Path | None = None, overrides=(), *, runs_dir="
     return Run(folder, config, experiment.model, state.history, summary)
 
 
-def _summary(config, experiment, state, folder, seconds, saver, early, guard) -> dict:
+@dataclass
+class StandardCallbacks:
+    """The callbacks every run has, and the order all callbacks run in."""
+
+    logger: CSVLogger
+    guard: DivergenceGuard
+    early: EarlyStopping | None
+    saver: checkpoint.Checkpointer
+    ordered: list
+
+    @classmethod
+    def for_run(cls, config: Config, folder: Path, hashes: dict, extra, progress: bool) -> "StandardCallbacks":
+        settings = config.trainer
+        logger = CSVLogger(folder)
+        guard = DivergenceGuard(settings.divergence_factor, config.data.standardize)
+        early = None
+        if settings.early_stopping:
+            stopping = settings.early_stopping
+            monitor = Monitor(*config.monitored(stopping.monitor, stopping.mode), stopping.min_delta)
+            early = EarlyStopping(monitor, stopping.patience, stopping.restore_best)
+        # The checkpointer runs after the others, so it saves their state after they saw the epoch;
+        # it gets this very list, to which it and the progress bar are added, for their state_dicts.
+        ordered = [logger, guard, *([early] if early else []), *extra]
+        best = Monitor(*config.monitored(settings.monitor, settings.mode))
+        saver = checkpoint.Checkpointer(folder / "checkpoints", best, settings.checkpoint_every, ordered, hashes, before_save=logger.flush)
+        ordered += [saver] + ([ProgressBar()] if progress else [])
+        return cls(logger, guard, early, saver, ordered)
+
+
+def _summary(config, experiment, state, folder, seconds, standard: StandardCallbacks) -> dict:
     last = state.history[-1] if state.history else {}
     summary = {
         "name": config.name,
@@ -105,16 +122,16 @@ def _summary(config, experiment, state, folder, seconds, saver, early, guard) ->
         "train_loss": last.get("train_loss"),
         "val_loss": last.get("val_loss"),
         "test_loss": evaluate(experiment.model, experiment.loss, experiment.splits.test) if state.status != "diverged" else None,
-        "best": {"monitor": saver.monitor.key, "mode": saver.monitor.mode, "value": saver.monitor.best},
+        "best": {"monitor": standard.saver.monitor.key, "mode": standard.saver.monitor.mode, "value": standard.saver.monitor.best},
         "seconds": round(seconds, 3),
         "seed": config.seed,
         "folder": str(folder),
     }
     if state.status == "stopped_early":
         summary["stopped_epoch"] = state.epoch
-        summary["best_epoch"] = early.best_epoch
+        summary["best_epoch"] = standard.early.best_epoch
     if state.status == "diverged":
-        summary["divergence"] = guard.message
+        summary["divergence"] = standard.guard.message
     return summary | report.linear_model_facts(experiment)
 
 
