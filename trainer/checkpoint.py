@@ -50,8 +50,9 @@ def save_rotating(folder: Path, content: dict) -> None:
     save(last, content)
 
 
-def load_latest_valid(folder: Path) -> tuple[dict, str, list[str]]:
-    """The newest checkpoint that loads: (content, its name, problems with the ones skipped)."""
+def load_latest_valid(folder: Path) -> tuple[dict | None, str | None, list[str]]:
+    """The newest checkpoint that loads: (content, its name, problems with the ones skipped);
+    (None, None, []) when there is none yet."""
     problems = []
     for name in NAMES:
         path = folder / f"{name}.npz"
@@ -61,6 +62,8 @@ def load_latest_valid(folder: Path) -> tuple[dict, str, list[str]]:
             return load(path), name, problems
         except ValueError as error:
             problems.append(str(error))
+    if not problems:
+        return None, None, []
     detail = f" ({'; '.join(problems)})" if problems else ""
     raise UserError(f"no readable checkpoint in {folder}{detail}; the run cannot be resumed. Start it again without --resume.")
 
@@ -89,8 +92,9 @@ def _decode(value, arrays: dict):
 
 
 class Checkpointer(Callback):
-    """Saves `last` at the start, at every epoch's end, every `every` steps and when interrupted;
-    `best` whenever the monitored value improves. Never saves a diverged state."""
+    """Saves `last` at every epoch's end, every `every` steps and when interrupted; `best` whenever
+    the monitored value improves. Never saves a diverged state. (A run killed before its first
+    checkpoint resumes from the start, which its config and seed reproduce exactly.)"""
 
     def __init__(self, folder: Path, monitor: Monitor, every: int | None, callbacks, hashes: dict, before_save=lambda: None):
         self.folder, self.monitor, self.every = folder, monitor, every
@@ -99,24 +103,24 @@ class Checkpointer(Callback):
         self.before_save = before_save  # e.g. flush the CSV logs, so they are never behind a checkpoint
         folder.mkdir(exist_ok=True)
 
-    def on_train_begin(self, state):
-        if state.step == 0:
-            self._save(state, "last")
-
     def on_step_end(self, state, loss):
         if self.every and state.step % self.every == 0 and state.batch_in_epoch < state.steps_per_epoch and not state.stop:
-            self._save(state, "last")
+            self._save(state)
 
     def on_epoch_end(self, state, logs):
         if state.status == "diverged":
             return
-        self._save(state, "last")
+        self._save(state)
         if self.monitor.improved(logs):
-            self._save(state, "best")
+            # `best` is this very `last`: a hard link costs no second write (files are only ever replaced whole).
+            temporary = self.folder / "best.npz.tmp"
+            temporary.unlink(missing_ok=True)
+            os.link(self.folder / "last.npz", temporary)
+            os.replace(temporary, self.folder / "best.npz")
 
     def on_train_end(self, state):
         if state.status == "interrupted":
-            self._save(state, "last")
+            self._save(state)
 
     def state_dict(self) -> dict:
         return {"best": self.monitor.best}
@@ -124,13 +128,9 @@ class Checkpointer(Callback):
     def load_state_dict(self, saved: dict) -> None:
         self.monitor.best = saved["best"]
 
-    def _save(self, state, name: str) -> None:
+    def _save(self, state) -> None:
         self.before_save()
-        content = snapshot(state, self.callbacks, self.hashes)
-        if name == "last":
-            save_rotating(self.folder, content)
-        else:
-            save(self.folder / f"{name}.npz", content)
+        save_rotating(self.folder, snapshot(state, self.callbacks, self.hashes))
 
 
 LOOP_FIELDS = ("epoch", "step", "batch_in_epoch", "epoch_loss_sum", "epoch_rng_state", "history", "status")

@@ -60,7 +60,7 @@ def train(config: Config | str | Path | None = None, overrides=(), *, runs_dir="
         experiment.model, experiment.optimizer, settings.epochs, steps_per_epoch(len(X), settings.batch_size), rng_for(config.seed, "batches")
     )
     standard = StandardCallbacks.for_run(config, folder, hashes, callbacks, progress)
-    if resume is not None:
+    if resume is not None and saved is not None:
         checkpoint.restore(state, saved, standard.ordered)
 
     started = time.perf_counter()
@@ -181,8 +181,11 @@ def _config_to_resume(folder: Path, config, overrides) -> Config:
     return requested
 
 
-def _checkpoint_to_resume(folder: Path, config: Config, hashes: dict) -> dict:
+def _checkpoint_to_resume(folder: Path, config: Config, hashes: dict) -> dict | None:
+    """The checkpoint to continue from; None for a run stopped before its first one (it starts over)."""
     saved, name, problems = checkpoint.load_latest_valid(folder / "checkpoints")
+    if saved is None:
+        return None
     if problems:
         print(f"warning: {'; '.join(problems)}; resuming from {name}.npz instead.", file=sys.stderr)
     if saved["data_hash"] != hashes["data_hash"]:

@@ -104,9 +104,10 @@ def explain_divergence(what: str, step: int, losses: list[float], lr: float, sta
             "direction, so a step that suits one feature overshoots on another. Set data.standardize: true."
         )
     finite = [loss for loss in losses if math.isfinite(loss)]
-    if len(finite) >= 3 and all(b > a for a, b in zip(finite, finite[1:])):
+    rises = [b > a for a, b in zip(finite, finite[1:])]
+    if len(rises) >= 2 and sum(rises) >= 0.6 * len(rises):
         text.append(
-            "Each step made the loss larger: the learning rate is too large, so every update jumps past "
+            "Step after step made the loss larger: the learning rate is too large, so every update jumps past "
             f"the minimum and lands higher up the other side. Try a smaller one, e.g. optimizer.lr={lr / 10:g}."
         )
     elif len(finite) < len(losses) and finite and finite[-1] <= min(finite) * 10:
