@@ -29,21 +29,24 @@ def train_parser() -> argparse.ArgumentParser:
     parser.add_argument("--runs-dir", default="runs", help="where run folders go (default: runs/)")
     parser.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR from its last checkpoint")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--check", action="store_true", help="only check the config and print it resolved; train nothing")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = train_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_intermixed_args(argv)
     if args.config and "=" in args.config and args.resume:  # `--resume DIR key=value`: no config file given
         args.overrides.insert(0, args.config)
         args.config = None
     if not args.config and not args.resume:
         parser.error("give a config file (e.g. configs/linreg.yaml) or --resume RUN_DIR")
-    from trainer import report
-    from trainer.run import train
-
     try:
+        if args.check:
+            return _check(args.config, args.overrides)
+        from trainer import report
+        from trainer.run import train
+
         run = train(args.config, args.overrides, runs_dir=args.runs_dir, resume=args.resume, progress=not args.no_progress)
     except UserError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -55,6 +58,17 @@ def main(argv: list[str] | None = None) -> int:
     if run.summary["status"] == "interrupted":
         print(f"\ninterrupted: the last checkpoint is saved. Continue the run with:\n  {_command()} --resume {run.folder}", file=sys.stderr)
         return EXIT_INTERRUPTED
+    return 0
+
+
+def _check(config_path: str, overrides: list[str]) -> int:
+    import yaml
+
+    from trainer.config import load_config
+
+    config = load_config(config_path, overrides)
+    print(yaml.safe_dump(config.to_dict(), sort_keys=False), end="")
+    print(f"# {config_path}: the config is valid.", file=sys.stderr)
     return 0
 
 
