@@ -1,5 +1,7 @@
 import csv
 import math
+import os
+import signal
 
 import numpy as np
 import pytest
@@ -77,3 +79,27 @@ def test_an_oscillating_run_warns_in_the_summary_and_the_report(tmp_path):
     calm = trainer.train(CONFIGS / "linreg.yaml", runs_dir=tmp_path)
     assert calm.summary["warnings"] == [] and "warning" not in end_of_run(calm.summary)
     assert math.isfinite(calm.summary["val_loss"])
+
+
+class KillAtEpochEnd(Callback):
+    """SIGKILL at the end of `epoch`: after the logs of that epoch are written, before its checkpoint."""
+
+    def __init__(self, epoch: int):
+        self.epoch = epoch
+
+    def on_epoch_end(self, state, logs):
+        if state.epoch == self.epoch:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
+@pytest.mark.parametrize("kill_at", ["step 6", "step 20", "epoch 2"], ids=["mid-epoch after a checkpoint", "inside an epoch's end", "after the logs of an epoch"])
+def test_diagnostics_of_a_killed_and_resumed_run_equal_an_uninterrupted_one(tmp_path, write_config, kill_at):
+    from tests.test_resume import RESUMABLE, KillAt, train_and_get_killed
+
+    config = write_config(RESUMABLE.replace("checkpoint_every: 3,", "checkpoint_every: 3, diagnostics: true,"))
+    reference = trainer.train(config, runs_dir=tmp_path / "reference")
+    when, number = kill_at.split()
+    killer = KillAtEpochEnd(int(number)) if when == "epoch" else KillAt(int(number), before_epoch_end=number == "20")
+    folder = train_and_get_killed(config, tmp_path / "runs", killer)
+    resumed = trainer.train(resume=folder)
+    assert (resumed.folder / "diagnostics.csv").read_bytes() == (reference.folder / "diagnostics.csv").read_bytes()

@@ -5,13 +5,15 @@ registered entry it names, so the schema is the code. Every error names the key,
 what is allowed, and where it stands (file and line, or the command-line override).
 """
 
+import functools
 import re
 import typing
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import annotated_types
 import pydantic
+import yaml
 from pydantic import Field
 
 from trainer import data, losses, models, optimizers
@@ -31,10 +33,29 @@ def _folder_name(name: str) -> str:
     return name
 
 
+Mode = Literal["min", "max"]
+
+
+class EarlyStoppingSettings(pydantic.BaseModel):
+    """Stop when `monitor` has not improved by more than `min_delta` for `patience` epochs."""
+
+    model_config = Strict
+    monitor: str | None = None  # default: val_loss, or train_loss without a validation split
+    mode: Mode | None = None  # default: min for a loss, max otherwise
+    patience: Annotated[int, Field(ge=0)] = 5
+    min_delta: Annotated[float, Field(ge=0)] = 0.0
+    restore_best: bool = True  # on stopping, put back the parameters of the best epoch
+
+
 class TrainerSettings(pydantic.BaseModel):
     model_config = Strict
     epochs: Annotated[int, Field(ge=1)] = 20
     batch_size: Annotated[int, Field(ge=1)] = 32
+    checkpoint_every: Annotated[int, Field(ge=1)] | None = None  # steps; `last` is also saved every epoch
+    monitor: str | None = None  # what `best` checkpoints by; defaults as for early stopping
+    mode: Mode | None = None
+    early_stopping: EarlyStoppingSettings | None = None
+    divergence_factor: Annotated[float, Field(gt=1)] = 1000.0  # a loss this many times its best is divergence
     diagnostics: bool = False  # diagnostics.csv and .png: gradient norms and update ratios per parameter (trainer.diagnostics)
 
 
@@ -64,12 +85,21 @@ class RunConfig(pydantic.BaseModel):
 class Config(RunConfig):
     """A training config."""
 
-    seed: Annotated[int, Field(ge=0)] = 0
+    seed: Annotated[int, Field(ge=0, lt=2**32)] = 0
     data: data.DataComponent
     model: Component
     loss: Component
     optimizer: Component
     trainer: TrainerSettings = TrainerSettings()
+
+    def epoch_log_keys(self) -> list[str]:
+        """The values logged every epoch, which `monitor` may name."""
+        return ["train_loss"] + (["val_loss"] if self.data.val_fraction else [])
+
+    def monitored(self, monitor: str | None, mode: str | None) -> tuple[str, str]:
+        """(monitor, mode) with their defaults filled in."""
+        monitor = monitor or ("val_loss" if self.data.val_fraction else "train_loss")
+        return monitor, mode or ("min" if monitor.endswith("loss") else "max")
 
 
 COMPONENTS: dict[str, Registry] = {
@@ -103,7 +133,11 @@ class Locations:
 
 def load_config(path: str | Path, overrides: list[str] = ()) -> Config:
     """Read, override and validate a training config file. Raises ConfigError with a message for the user."""
-    return load_validated(path, overrides, Config, COMPONENTS)
+    config = load_validated(path, overrides, Config, COMPONENTS)
+    problems = _unlogged_monitors(config, config._locations)
+    if problems:
+        raise ConfigError(_join(config._locations.path, problems))
+    return config
 
 
 def load_validated(path: str | Path, overrides, schema: type[RunConfig], components: dict[str, Registry], component_lists: dict[str, Registry] = {}):
@@ -142,7 +176,13 @@ def _apply_override(raw: dict, text: str, locations: Locations, components: dict
                 f'the command-line override "{text}" cannot set {key}: {dotted} is {child!r}, not a mapping of keys.'
             )
         node = child
-    node[keys[-1]] = parse_value(value)
+    try:
+        node[keys[-1]] = parse_value(value)
+    except yaml.YAMLError as error:
+        raise ConfigError(
+            f'the value in the command-line override "{text}" cannot be read as YAML ({getattr(error, "problem", error)}); '
+            f"write a number, true/false, a list like [1, 2], or quote text: {key}='\"{value}\"'."
+        ) from None
     locations.overrides[keys] = f'"{text}"'
 
 
@@ -152,21 +192,38 @@ def _validate(raw: dict, locations: Locations, base_dir: Path, base: type[RunCon
     for key, registry in components.items():
         if key not in raw:
             continue  # reported as missing (or left at its default) by the validation below
-        raw[key], schema = _component((key,), raw[key], registry, locations, problems)
-        schemas[key] = (schema, ...)
+        raw[key], schemas[key] = _component((key,), raw[key], registry, locations, problems)
     for key, registry in component_lists.items():
         if isinstance(raw.get(key), list):  # validated as a tuple with one schema per item
             items = [_component((key, index), item, registry, locations, problems) for index, item in enumerate(raw[key])]
             raw[key] = tuple(block for block, _ in items)
-            schemas[key] = (tuple[tuple(schema for _, schema in items)], ...)
-    schema = pydantic.create_model(base.__name__, __base__=base, **schemas)
+            schemas[key] = tuple[tuple(schema for _, schema in items)]
+    schema = _config_schema(base, tuple(schemas.items()))
     try:
         config = schema.model_validate(raw, context={"base_dir": base_dir})
     except pydantic.ValidationError as error:
         problems += [_describe(schema, issue, locations) for issue in error.errors()]
-    if problems:
+    if problems:  # (a component with an unknown type was validated as Any, so its problem is only in this list)
         raise ConfigError(_join(locations.path, problems))
     return config
+
+
+def _unlogged_monitors(config: Config, locations: Locations) -> list[str]:
+    logged = config.epoch_log_keys()
+    keys = [("trainer", "monitor"), ("trainer", "early_stopping", "monitor")]
+    values = [config.trainer.monitor, config.trainer.early_stopping and config.trainer.early_stopping.monitor]
+    return [
+        f"{locations.describe(key)}: {'.'.join(key)} = {value!r} is not logged every epoch.{did_you_mean(value, logged)} "
+        f"It can be one of: {', '.join(logged)}."
+        for key, value in zip(keys, values)
+        if value is not None and value not in logged
+    ]
+
+
+@functools.cache
+def _config_schema(base: type[RunConfig], components: tuple) -> type[RunConfig]:
+    """`base` with each component's field typed by the schema of the entry it names."""
+    return pydantic.create_model(base.__name__, __base__=base, **{key: (schema, ...) for key, schema in components})
 
 
 def _component(loc: tuple, block, registry: Registry, locations: Locations, problems: list[str]):

@@ -14,7 +14,7 @@ from pathlib import Path
 import mygrad as mg
 import numpy as np
 
-from trainer.callbacks import Callback
+from trainer.callbacks import Callback, _keep_rows
 
 RISE = 0.10  # an epoch whose loss is 10% above the previous one's counts as a rise
 JITTER = 0.01  # a plateau whose epoch losses vary by more than 1% (relative std) is held up by noise
@@ -31,13 +31,20 @@ class Diagnostics(Callback):
 
     def __init__(self, folder: Path):
         self.path = folder / "diagnostics.csv"
+        self.sums: list[float] = []  # per parameter: the gradient norms of this epoch's steps so far, summed
+        self.steps = 0
 
     def on_train_begin(self, state):
         self.names = parameter_names(state.model)
-        self.sums = [0.0] * len(self.names)
-        self.steps = 0
-        if not self.path.exists():
-            self.path.write_text("epoch,parameter,grad_norm,update_ratio\n")
+        self.sums = self.sums or [0.0] * len(self.names)  # kept when a checkpoint restored them
+        # a resumed run redoes the epochs after its checkpoint: drop the rows it wrote for them
+        _keep_rows(self.path, "epoch,parameter,grad_norm,update_ratio", len(state.history))
+
+    def state_dict(self) -> dict:
+        return {"sums": list(self.sums), "steps": self.steps}
+
+    def load_state_dict(self, saved: dict) -> None:
+        self.sums, self.steps = list(saved["sums"]), saved["steps"]
 
     def on_before_update(self, state):
         parameters = state.model.parameters

@@ -52,10 +52,11 @@ def parse_expectation(text: str) -> Expectation:
     return Expectation(text, field, op, target)
 
 
-def prepare(texts: list[str], fields: dict[str, object]) -> list[Expectation]:
-    """Parse and check expectations against the summary fields a run of the config will write
-    (`fields`: flatten() of a summary made before training). Raises UserError before anything runs."""
+def prepare(texts: list[str], config) -> list[Expectation]:
+    """Parse the expectations and check them against the fields summary.json of a run of `config`
+    will have. Raises UserError before anything runs."""
     expectations = [parse_expectation(text) for text in texts]
+    fields = summary_fields(config)
     numbers = sorted(name for name, value in fields.items() if value is None or _is_number(value))
     for expectation in expectations:
         if expectation.field not in fields:
@@ -111,12 +112,16 @@ def _is_number(value) -> bool:
 
 
 def summary_fields(config) -> dict[str, object]:
-    """The fields (flattened) that summary.json of a run of `config` will have, from a summary of the
-    untrained experiment: the same code writes both, so a new metric in the summary is known here too."""
+    """The fields (flattened) summary.json of a run of `config` will have, from the summary of the
+    untrained experiment: the same code writes both, so a new field in the summary is known here too."""
+    import tempfile
+
     from trainer.build import build
     from trainer.loop import LoopState
-    from trainer.run import summarize
+    from trainer.run import StandardCallbacks, summarize
 
     experiment = build(config)
-    untrained = LoopState(experiment.model, experiment.optimizer, config.trainer.epochs, steps_per_epoch=0)
-    return flatten(summarize(experiment, untrained, 0.0, None))
+    untrained = LoopState(experiment.model, experiment.optimizer, config.trainer.epochs, 0, rng=None)
+    with tempfile.TemporaryDirectory() as folder:  # the standard callbacks (checkpoints) want a folder
+        standard = StandardCallbacks.for_run(config, Path(folder), {}, (), progress=False)
+        return flatten(summarize(config, experiment, untrained, None, 0.0, standard))

@@ -20,8 +20,9 @@ from trainer.descent.functions import Surface
 from trainer.errors import UserError
 from trainer.loop import LoopState, fit
 from trainer.optimizers import OPTIMIZERS
+from trainer.files import write_atomically
 from trainer.registry import Component
-from trainer.run import make_run_folder, write_atomically
+from trainer.run import make_run_folder
 
 NO_DATA = (np.zeros((1, 0)), np.zeros((1, 0)))  # one row with no columns: one step per "epoch"
 CONVERGED = 1e-3  # the gradient shrank to this share of its size at the start
@@ -127,7 +128,7 @@ def descend(config: DescentConfig | str | Path, overrides=(), *, runs_dir="runs"
     surface = config.surface()
     check_start(surface, config.start)
     optimizers = [(label(block), OPTIMIZERS.build(block)) for block in config.optimizers()]  # errors before the folder
-    folder = make_run_folder(Path(runs_dir), config.name)
+    folder = make_run_folder(Path(runs_dir), config.name, Point(surface, config.start))
     write_atomically(folder / "config.yaml", yaml.safe_dump(config.to_dict(), sort_keys=False))
     descents = [descend_once(surface, config.start, optimizer, config.steps, name, callbacks) for name, optimizer in optimizers]
     write_trajectories(folder / "trajectory.csv", descents)
@@ -139,9 +140,9 @@ def descend(config: DescentConfig | str | Path, overrides=(), *, runs_dir="runs"
 
 def descend_once(surface: Surface, start, optimizer, steps: int, name: str, callbacks=()) -> Descent:
     point, trajectory = Point(surface, start), Trajectory()
-    state = LoopState(point, optimizer, epochs=steps, steps_per_epoch=1)
+    state = LoopState(point, optimizer, epochs=steps, steps_per_epoch=1, rng=np.random.default_rng(0))  # orders one row
     with np.errstate(all="ignore"):  # a diverging path overflows: that is the lesson, not an error
-        fit(state, _value_of_f, NO_DATA, None, batch_size=1, rng=np.random.default_rng(0), callbacks=[trajectory, *callbacks])
+        fit(state, _value_of_f, NO_DATA, None, batch_size=1, callbacks=[trajectory, *callbacks])
         trajectory.rows.append(point.row(state.step, None))
     return Descent(name, trajectory.rows, state.status)
 
