@@ -1,7 +1,7 @@
 """Config: a YAML file plus `key=value` overrides -> one validated, typed `Config`.
 
-Every component block (data, model, loss, optimizer) is checked against the signature of the
-registered entry it names, so the schema is the code. Every error names the key, the bad value,
+Every component block (data, model, loss, optimizer, schedule) is checked against the signature
+of the registered entry it names (or of the user's own class it points to), so the schema is the code. Every error names the key, the bad value,
 what is allowed, and where it stands (file and line, or the command-line override).
 """
 
@@ -13,7 +13,7 @@ import annotated_types
 import pydantic
 from pydantic import Field
 
-from trainer import data, losses, models, optimizers
+from trainer import data, datasets, external, losses, metrics, models, optimizers, schedules  # noqa: F401 (datasets registers)
 from trainer.errors import ConfigError, did_you_mean
 from trainer.registry import Component, Registry
 from trainer.yamlfile import load_yaml, parse_value
@@ -34,6 +34,22 @@ class TrainerSettings(pydantic.BaseModel):
     model_config = Strict
     epochs: Annotated[int, Field(ge=1)] = 20
     batch_size: Annotated[int, Field(ge=1)] = 32
+    clip_grad_norm: Annotated[float, Field(gt=0)] | None = None  # rescale the gradients to this global L2 norm at most
+
+
+class Regularization(pydantic.BaseModel):
+    """A penalty on the model's weights (not its biases), added to the loss."""
+
+    model_config = Strict
+    l1: Annotated[float, Field(ge=0)] = 0.0  # l1 * sum |w|
+    l2: Annotated[float, Field(ge=0)] = 0.0  # l2 * sum w^2
+
+
+def _metric_names(names: list[str]) -> list[str]:
+    for name in names:
+        if name not in metrics.METRICS:
+            raise ValueError(f'there is no metric "{name}".{did_you_mean(name, metrics.METRICS)} Known metrics: {", ".join(metrics.METRICS)}')
+    return names
 
 
 class Config(pydantic.BaseModel):
@@ -44,6 +60,9 @@ class Config(pydantic.BaseModel):
     model: Component
     loss: Component
     optimizer: Component
+    schedule: schedules.ScheduleComponent | None = None
+    regularization: Regularization = Regularization()
+    metrics: Annotated[list[str], pydantic.AfterValidator(_metric_names)] | None = None  # None: the task's defaults
     trainer: TrainerSettings = TrainerSettings()
 
     _source: Path | None = pydantic.PrivateAttr(default=None)
@@ -68,6 +87,7 @@ COMPONENTS: dict[str, Registry] = {
     "model": models.MODELS,
     "loss": losses.LOSSES,
     "optimizer": optimizers.OPTIMIZERS,
+    "schedule": schedules.SCHEDULES,
 }
 
 
@@ -134,25 +154,30 @@ def _apply_override(raw: dict, text: str, locations: Locations) -> None:
 def _validate(raw: dict, locations: Locations, base_dir: Path) -> Config:
     problems: list[str] = []
     schemas = {}
+    signatures = {}  # of the users' own classes, for messages about their options
     for key, registry in COMPONENTS.items():
-        if key not in raw:
-            continue  # reported as missing by the validation below
-        raw[key], schema = _component(key, raw[key], registry, locations, problems)
+        if raw.get(key) is None:
+            continue  # reported as missing by the validation below, or optional
+        raw[key], schema = _component(key, raw[key], registry, locations, problems, base_dir)
         schemas[key] = (schema, ...)
+        if schema is not Any and external.is_external(raw[key]["type"]):
+            signatures[key] = external.describe_signature(registry.get(raw[key]["type"]))
     schema = pydantic.create_model("Config", __base__=Config, **schemas)
     try:
         config = schema.model_validate(raw, context={"base_dir": base_dir})
     except pydantic.ValidationError as error:
-        problems += [_describe(schema, issue, locations) for issue in error.errors()]
+        problems += [_describe(schema, issue, locations, signatures) for issue in error.errors()]
     if problems:
         raise ConfigError(_join(locations.path, problems))
     return config
 
 
-def _component(key: str, block, registry: Registry, locations: Locations, problems: list[str]):
+def _component(key: str, block, registry: Registry, locations: Locations, problems: list[str], base_dir: Path):
     """Normalize `name` or {type: name, ...} and find the schema for its options."""
     if isinstance(block, str):
         block = {"type": block}
+    if isinstance(block, dict) and isinstance(block.get("type"), str) and external.is_external(block["type"]):
+        block["type"] = external.absolute_type(block["type"], base_dir)
     known = ", ".join(registry.names())
     if not isinstance(block, dict) or not isinstance(block.get("type"), str):
         problems.append(
@@ -167,19 +192,23 @@ def _component(key: str, block, registry: Registry, locations: Locations, proble
         return block, Any
 
 
-def _describe(schema: type[pydantic.BaseModel], issue: dict, locations: Locations) -> str:
+def _describe(schema: type[pydantic.BaseModel], issue: dict, locations: Locations, signatures: dict[str, str]) -> str:
     loc = issue["loc"]
     dotted = ".".join(map(str, loc)) or "the config"
     where = locations.describe(loc)
     kind = issue["type"]
+    signature = ""
+    if len(loc) == 2 and loc[0] in signatures:
+        provided = COMPONENTS[loc[0]].provided
+        signature = f" The signature is {signatures[loc[0]]}" + (f"; the framework supplies {', '.join(provided)} itself." if provided else ".")
     if kind == "extra_forbidden":
         allowed = _fields_at(schema, loc[:-1])
         return (
             f"{where}: unknown key {dotted}.{did_you_mean(loc[-1], allowed)} "
-            f"The keys allowed there are: {', '.join(allowed)}."
+            f"The keys allowed there are: {', '.join(allowed) or 'none'}.{signature}"
         )
     if kind == "missing":
-        return f"{where}: {dotted} is missing; it is required."
+        return f"{where}: {dotted} is missing; it is required.{signature}"
     message = issue["msg"].removeprefix("Value error, ")
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
         return f"{where}: {dotted} = {issue['input']!r} is out of range: it must be {_range(schema, loc)}."

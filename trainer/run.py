@@ -19,6 +19,7 @@ from trainer.callbacks import CSVLogger, ProgressBar
 from trainer.config import Config, load_config
 from trainer.errors import UserError
 from trainer.loop import LoopState, evaluate, fit, steps_per_epoch
+from trainer.metrics import final_scores
 
 
 @dataclass
@@ -46,7 +47,7 @@ def train(config: Config | str | Path, overrides=(), *, runs_dir="runs", callbac
         fit(
             state, experiment.loss, experiment.splits.train, experiment.splits.val,
             batch_size=settings.batch_size, rng=rng_for(config.seed, "batches"),
-            callbacks=[*loggers, *callbacks], guard_memory=guard_memory,
+            callbacks=[*experiment.callbacks, *loggers, *callbacks], guard_memory=guard_memory,
         )
     except KeyboardInterrupt:
         state.status = "interrupted"
@@ -66,12 +67,14 @@ def train(config: Config | str | Path, overrides=(), *, runs_dir="runs", callbac
             "seconds": round(time.perf_counter() - started, 3),
             "seed": config.seed,
             "folder": str(folder),
+            **final_scores(experiment.metrics, experiment.task, experiment.model, state.history, experiment.splits.test),
             **report.linear_model_facts(experiment),
         }
         write_atomically(folder / "summary.json", json.dumps(summary, indent=2) + "\n")
-    from trainer.plots import plot_losses  # matplotlib is slow to import: only once there is something to draw
+    from trainer.plots import plot_losses, plot_model  # matplotlib is slow to import: only once there is something to draw
 
     plot_losses(folder)
+    plot_model(folder, experiment)
     return Run(folder, config, experiment.model, state.history, summary)
 
 
