@@ -50,6 +50,9 @@ def end_of_run(summary: dict) -> str:
         f"{summary['status']}: {summary['epochs_completed']} epochs, {summary['steps']} steps in {summary['seconds']:.2f} s",
         "  " + "   ".join(f"{key} {summary[key]:.6g}" for key in ("train_loss", "val_loss", "test_loss") if summary.get(key) is not None),
     ]
+    scores = [key for key in summary if key.startswith(("val_", "test_")) and not key.endswith("_loss")]
+    if scores:
+        lines.append("  " + "   ".join(f"{key} {summary[key]:.4g}" for key in scores))
     if "weights" in summary and isinstance(summary["bias"], float):
         lines += _weights_table(summary)
     lines.append(f"run folder: {summary['folder']}")
