@@ -13,7 +13,7 @@ import annotated_types
 import pydantic
 from pydantic import Field
 
-from trainer import data, datasets, external, losses, metrics, models, optimizers, schedules  # noqa: F401 (datasets registers)
+from trainer import data, external, losses, metrics, models, optimizers, schedules
 from trainer.errors import ConfigError, did_you_mean
 from trainer.registry import Component, Registry
 from trainer.yamlfile import load_yaml, parse_value

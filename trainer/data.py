@@ -198,3 +198,6 @@ def _can_stratify(dataset: Dataset, y: np.ndarray, size: int) -> bool:
         return False
     counts = np.bincount(y)
     return counts[counts > 0].min() >= 2 and min(size, len(y) - size) >= np.count_nonzero(counts)
+
+
+from trainer import datasets  # noqa: E402, F401  (registers the other data sets; it imports the names above)
