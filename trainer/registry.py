@@ -59,9 +59,10 @@ class Registry:
         try:
             return self._entries[name]
         except KeyError:
+            own = f" For your own code, name the file and the class or function in it: {name}:Name." if name.endswith(".py") else ""
             raise ConfigError(
                 f'there is no {self.kind} called "{name}".{did_you_mean(name, self._entries)} '
-                f"Known {self.kind}s: {', '.join(self.names())}."
+                f"Known {self.kind}s: {', '.join(self.names())}.{own}"
             ) from None
 
     def schema(self, name: str) -> type[Component]:
