@@ -20,21 +20,6 @@ from trainer.registry import Registry
 LOSSES = Registry("loss", plain_functions_are_entries=True)
 
 
-def expects(kind: str):
-    """Mark the loss a factory returns with the targets it expects."""
-
-    def mark(factory):
-        @functools.wraps(factory)  # keeps the signature: it is the config block's schema
-        def make(**options):
-            loss = factory(**options)
-            loss.expects = kind
-            return loss
-
-        return make
-
-    return mark
-
-
 def same_shape(prediction, target, loss: str) -> None:
     """Refuse what NumPy would broadcast: (N, 1) against (N,) is (N, N), a silently wrong loss."""
     if prediction.shape != target.shape:
@@ -44,37 +29,57 @@ def same_shape(prediction, target, loss: str) -> None:
         )
 
 
-@LOSSES.register("mse")
-@expects("values")
+def one_logit(prediction, target, loss: str) -> None:
+    if prediction.shape != (len(target), 1) or target.ndim != 1:
+        raise UserError(f"loss {loss}: it needs one logit per row (N, 1) and labels 0/1 (N,), but got {prediction.shape} and {target.shape}.")
+
+
+def logit_per_class(prediction, target, loss: str) -> None:
+    if prediction.ndim != 2 or target.shape != prediction.shape[:1]:
+        raise UserError(f"loss {loss}: it needs logits (N, classes) and integer labels (N,), but got {prediction.shape} and {target.shape}.")
+
+
+SHAPE_CHECKS = {"values": same_shape, "binary": one_logit, "classes": logit_per_class}
+
+
+def built_in(name: str, expects: str):
+    """Register a loss factory under `name`; the loss it makes checks the shapes of its inputs first
+    and carries `expects`."""
+
+    def add(factory):
+        @functools.wraps(factory)  # keeps the signature: it is the config block's schema
+        def make(**options):
+            compute = factory(**options)
+
+            def loss(prediction, target):
+                SHAPE_CHECKS[expects](prediction, target, name)
+                return compute(prediction, target)
+
+            loss.expects = expects
+            return loss
+
+        return LOSSES.register(name)(make)
+
+    return add
+
+
+@built_in("mse", expects="values")
 def mse():
     """Mean squared error, averaged over the batch (and the outputs)."""
-
-    def mean_squared_error(prediction, target):
-        same_shape(prediction, target, "mse")
-        return mg.mean((prediction - target) ** 2)
-
-    return mean_squared_error
+    return lambda prediction, target: mg.mean((prediction - target) ** 2)
 
 
-@LOSSES.register("mae")
-@expects("values")
+@built_in("mae", expects="values")
 def mae():
     """Mean absolute error, averaged over the batch (and the outputs)."""
-
-    def mean_absolute_error(prediction, target):
-        same_shape(prediction, target, "mae")
-        return mg.mean(mg.abs(prediction - target))
-
-    return mean_absolute_error
+    return lambda prediction, target: mg.mean(mg.abs(prediction - target))
 
 
-@LOSSES.register("huber")
-@expects("values")
+@built_in("huber", expects="values")
 def huber(delta: Annotated[float, Field(gt=0)] = 1.0):
     """Squared error r^2 / 2 for |r| <= delta, linear delta (|r| - delta / 2) beyond: robust to outliers."""
 
     def huber_loss(prediction, target):
-        same_shape(prediction, target, "huber")
         size = mg.abs(prediction - target)
         quadratic = mg.minimum(size, delta)  # the part of |r| inside the quadratic zone
         return mg.mean(0.5 * quadratic**2 + delta * (size - quadratic))
@@ -82,50 +87,29 @@ def huber(delta: Annotated[float, Field(gt=0)] = 1.0):
     return huber_loss
 
 
-@LOSSES.register("bce")
-@expects("binary")
+@built_in("bce", expects="binary")
 def bce():
     """Binary cross-entropy on a logit z and a label y in {0, 1}: log(1 + e^z) - y z, the same as
     -[y log sigmoid(z) + (1 - y) log(1 - sigmoid(z))], but computed with logaddexp so that it stays
     finite for any z (no log(0) when |z| is large)."""
 
     def binary_cross_entropy(prediction, target):
-        logit = prediction.reshape(-1) if prediction.ndim == 2 and prediction.shape[1] == 1 else prediction
-        same_shape(logit, target, "bce")
+        logit = prediction[:, 0]
         return mg.mean(mg.logaddexp(0.0, logit) - target * logit)
 
     return binary_cross_entropy
 
 
-def _labels_against_logits(prediction, target, loss: str) -> None:
-    if prediction.ndim != 2 or target.shape != prediction.shape[:1]:
-        raise UserError(
-            f"loss {loss}: it needs logits (N, classes) and integer labels (N,), but got {prediction.shape} and {target.shape}."
-        )
-
-
-@LOSSES.register("cross_entropy")
-@expects("classes")
+@built_in("cross_entropy", expects="classes")
 def cross_entropy():
     """Softmax cross-entropy: -log softmax(logits)[label], averaged over the batch (mygrad.nnet)."""
-
-    def softmax_cross_entropy(prediction, target):
-        _labels_against_logits(prediction, target, "cross_entropy")
-        return nnet.softmax_crossentropy(prediction, target)
-
-    return softmax_cross_entropy
+    return nnet.softmax_crossentropy
 
 
-@LOSSES.register("multiclass_hinge")
-@expects("classes")
+@built_in("multiclass_hinge", expects="classes")
 def multiclass_hinge(margin: Annotated[float, Field(gt=0)] = 1.0):
     """The multiclass SVM loss: sum over wrong classes j of max(0, margin + s_j - s_label), averaged over the batch (mygrad.nnet)."""
-
-    def hinge(prediction, target):
-        _labels_against_logits(prediction, target, "multiclass_hinge")
-        return nnet.multiclass_hinge(prediction, target, hinge=margin)
-
-    return hinge
+    return lambda prediction, target: nnet.multiclass_hinge(prediction, target, hinge=margin)
 
 
 def regularized(loss_fn, weights, l1: float, l2: float):
