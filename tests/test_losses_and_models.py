@@ -120,3 +120,13 @@ def test_dropout_is_on_while_training_and_off_in_evaluation():
 def test_logistic_needs_a_single_output():
     with pytest.raises(UserError, match="loss: bce"):
         MODELS.build(Component(type="logistic"), n_inputs=3, n_outputs=2, rng=rng)
+
+
+def test_an_mlp_run_with_dropout_is_reproducible_bit_for_bit(tmp_path):
+    import trainer
+    from tests.conftest import CONFIGS
+
+    overrides = ["trainer.epochs=2", "model.dropout=0.3", "schedule={type: cosine, warmup_epochs: 1}", "trainer.clip_grad_norm=0.5"]
+    first, second = (trainer.train(CONFIGS / "spiral.yaml", overrides, runs_dir=tmp_path) for _ in range(2))
+    for name in ("steps.csv", "epochs.csv"):
+        assert (first.folder / name).read_bytes() == (second.folder / name).read_bytes()
