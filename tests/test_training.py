@@ -131,7 +131,10 @@ def test_batches_cover_every_row_once_per_epoch_with_a_partial_last_batch(tmp_pa
 def test_run_folder_holds_config_logs_summary_and_plot(tmp_path, write_config):
     run = trainer.train(write_config(), runs_dir=tmp_path)
     assert run.folder.parent == tmp_path / "tiny"
-    assert {p.name for p in run.folder.iterdir()} == {"config.yaml", "steps.csv", "epochs.csv", "summary.json", "loss.png"}
+    assert {p.name for p in run.folder.iterdir()} == {
+        "config.yaml", "environment.json", "steps.csv", "epochs.csv", "summary.json", "loss.png", "checkpoints"
+    }
+    assert {p.name for p in (run.folder / "checkpoints").iterdir()} == {"last.npz", "previous.npz", "best.npz"}
     assert load_config(run.folder / "config.yaml").to_dict() == {**run.config.to_dict(), "name": "tiny"}
     summary = run.summary
     for key in ("status", "epochs_completed", "steps", "train_loss", "val_loss", "seconds", "weights", "bias"):

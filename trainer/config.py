@@ -5,12 +5,14 @@ of the registered entry it names (or of the user's own class it points to), so t
 what is allowed, and where it stands (file and line, or the command-line override).
 """
 
+import functools
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import annotated_types
 import pydantic
+import yaml
 from pydantic import Field
 
 from trainer import data, external, losses, metrics, models, optimizers, schedules
@@ -30,10 +32,29 @@ def _folder_name(name: str) -> str:
     return name
 
 
+Mode = Literal["min", "max"]
+
+
+class EarlyStoppingSettings(pydantic.BaseModel):
+    """Stop when `monitor` has not improved by more than `min_delta` for `patience` epochs."""
+
+    model_config = Strict
+    monitor: str | None = None  # default: val_loss, or train_loss without a validation split
+    mode: Mode | None = None  # default: min for a loss, max otherwise
+    patience: Annotated[int, Field(ge=0)] = 5
+    min_delta: Annotated[float, Field(ge=0)] = 0.0
+    restore_best: bool = True  # on stopping, put back the parameters of the best epoch
+
+
 class TrainerSettings(pydantic.BaseModel):
     model_config = Strict
     epochs: Annotated[int, Field(ge=1)] = 20
     batch_size: Annotated[int, Field(ge=1)] = 32
+    checkpoint_every: Annotated[int, Field(ge=1)] | None = None  # steps; `last` is also saved every epoch
+    monitor: str | None = None  # what `best` checkpoints by; defaults as for early stopping
+    mode: Mode | None = None
+    early_stopping: EarlyStoppingSettings | None = None
+    divergence_factor: Annotated[float, Field(gt=1)] = 1000.0  # a loss this many times its best is divergence
     clip_grad_norm: Annotated[float, Field(gt=0)] | None = None  # rescale the gradients to this global L2 norm at most
 
 
@@ -55,7 +76,7 @@ def _metric_names(names: list[str]) -> list[str]:
 class Config(pydantic.BaseModel):
     model_config = Strict
     name: Annotated[str, pydantic.AfterValidator(_folder_name)]
-    seed: Annotated[int, Field(ge=0)] = 0
+    seed: Annotated[int, Field(ge=0, lt=2**32)] = 0
     data: data.DataComponent
     model: Component
     loss: Component
@@ -80,6 +101,18 @@ class Config(pydantic.BaseModel):
     def to_dict(self) -> dict:
         """The resolved config, every default filled in, ready to save as YAML."""
         return self.model_dump(mode="json")
+
+    def epoch_log_keys(self) -> list[str]:
+        """The values logged every epoch, which `monitor` may name (metrics: those named in `metrics:`)."""
+        if not self.data.val_fraction:
+            return ["train_loss"]
+        return ["train_loss", "val_loss"] + [f"val_{name}" for name in self.metrics or ()]
+
+    def monitored(self, monitor: str | None, mode: str | None) -> tuple[str, str]:
+        """(monitor, mode) with their defaults filled in: min for a loss or an error, max for a score."""
+        monitor = monitor or ("val_loss" if self.data.val_fraction else "train_loss")
+        lower_is_better = monitor.endswith("loss") or monitor.removeprefix("val_") in metrics.LOWER_IS_BETTER
+        return monitor, mode or ("min" if lower_is_better else "max")
 
 
 COMPONENTS: dict[str, Registry] = {
@@ -147,7 +180,13 @@ def _apply_override(raw: dict, text: str, locations: Locations) -> None:
                 f'the command-line override "{text}" cannot set {key}: {dotted} is {child!r}, not a mapping of keys.'
             )
         node = child
-    node[keys[-1]] = parse_value(value)
+    try:
+        node[keys[-1]] = parse_value(value)
+    except yaml.YAMLError as error:
+        raise ConfigError(
+            f'the value in the command-line override "{text}" cannot be read as YAML ({getattr(error, "problem", error)}); '
+            f"write a number, true/false, a list like [1, 2], or quote text: {key}='\"{value}\"'."
+        ) from None
     locations.overrides[keys] = f'"{text}"'
 
 
@@ -159,17 +198,38 @@ def _validate(raw: dict, locations: Locations, base_dir: Path) -> Config:
         if raw.get(key) is None:
             continue  # reported as missing by the validation below, or optional
         raw[key], schema = _component(key, raw[key], registry, locations, problems, base_dir)
-        schemas[key] = (schema, ...)
+        schemas[key] = schema
         if schema is not Any and external.is_external(raw[key]["type"]):
             signatures[key] = external.describe_signature(registry.get(raw[key]["type"]))
-    schema = pydantic.create_model("Config", __base__=Config, **schemas)
+    schema = _config_schema(tuple(schemas.items()))
     try:
         config = schema.model_validate(raw, context={"base_dir": base_dir})
     except pydantic.ValidationError as error:
         problems += [_describe(schema, issue, locations, signatures) for issue in error.errors()]
+    else:
+        if not problems:  # a component with an unknown type was validated as Any: nothing to look at
+            problems += _unlogged_monitors(config, locations)
     if problems:
         raise ConfigError(_join(locations.path, problems))
     return config
+
+
+def _unlogged_monitors(config: Config, locations: Locations) -> list[str]:
+    logged = config.epoch_log_keys()
+    keys = [("trainer", "monitor"), ("trainer", "early_stopping", "monitor")]
+    values = [config.trainer.monitor, config.trainer.early_stopping and config.trainer.early_stopping.monitor]
+    return [
+        f"{locations.describe(key)}: {'.'.join(key)} = {value!r} is not logged every epoch.{did_you_mean(value, logged)} "
+        f"It can be one of: {', '.join(logged)}."
+        for key, value in zip(keys, values)
+        if value is not None and value not in logged
+    ]
+
+
+@functools.cache
+def _config_schema(components: tuple) -> type[Config]:
+    """Config with each component's field typed by the schema of the entry it names."""
+    return pydantic.create_model("Config", __base__=Config, **{key: (schema, ...) for key, schema in components})
 
 
 def _component(key: str, block, registry: Registry, locations: Locations, problems: list[str], base_dir: Path):

@@ -23,6 +23,7 @@ class LoopState:
     optimizer: object
     epochs: int
     steps_per_epoch: int
+    rng: np.random.Generator  # orders the batches; its state is checkpointed
     epoch: int = 0  # the epoch in progress, or the last one finished
     step: int = 0  # parameter updates so far
     batch_in_epoch: int = 0  # batches done in the epoch in progress (0 between epochs)
@@ -33,10 +34,10 @@ class LoopState:
     status: str = "running"  # completed, interrupted, stopped_early, diverged, failed
 
 
-def fit(state: LoopState, loss_fn, train, val, *, batch_size: int, rng: np.random.Generator, callbacks=(), guard_memory=False):
+def fit(state: LoopState, loss_fn, train, val, *, batch_size: int, callbacks=(), guard_memory=False):
     """Train `state.model` in place. The data are NumPy arrays: constants that never get a gradient."""
     X, y = train
-    parameters = state.model.parameters
+    parameters, rng = state.model.parameters, state.rng
     hooks = Hooks(callbacks)
     hooks.on_train_begin(state)
     # Memory guarding (read-only arrays while a graph lives) catches bugs but costs 15-40% per step.

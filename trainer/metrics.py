@@ -23,6 +23,7 @@ METRICS = {
     "rmse": ("regression", "root_mean_squared_error", {}),
 }
 DEFAULTS = {"classification": ["accuracy"], "regression": ["r2"]}
+LOWER_IS_BETTER = {"mae", "mse", "rmse"}  # errors; the others are scores
 
 
 def predict(model, X: np.ndarray, chunk: int = 8192) -> np.ndarray:
@@ -44,6 +45,8 @@ def score(names: list[str], task: str, model, split) -> dict[str, float]:
 
     X, y = split
     outputs = predict(model, X)
+    if not np.all(np.isfinite(outputs)):  # a diverged model: scikit-learn would refuse the input
+        return {name: float("nan") for name in names}
     predicted = predicted_classes(outputs) if task == "classification" else outputs
     scores = {}
     for name in names:

@@ -12,6 +12,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 
 def _columns(path: Path) -> dict[str, list[float]]:
+    if not path.exists():  # e.g. a run that diverged in its first epoch has no epochs.csv
+        return {}
     with open(path, newline="") as file:
         rows = list(csv.DictReader(file))
     return {key: [float(row[key]) if row[key] else float("nan") for row in rows] for key in (rows[0] if rows else {})}
