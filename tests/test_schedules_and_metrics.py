@@ -100,3 +100,15 @@ def test_a_single_logit_predicts_class_one_when_positive():
 def test_loss_and_data_that_do_not_fit_are_named(write_config, overrides, message):
     with pytest.raises(UserError, match=message):
         build(load_config(write_config(IRIS), overrides))
+
+
+def test_a_metric_can_be_monitored_with_its_natural_direction(tmp_path, write_config):
+    config = load_config(write_config(IRIS), ["metrics=[accuracy]"])
+    assert config.monitored("val_accuracy", None) == ("val_accuracy", "max")
+    assert config.monitored("val_rmse", None) == ("val_rmse", "min")
+    with pytest.raises(ConfigError, match="val_f1' is not logged every epoch"):
+        load_config(write_config(IRIS), ["trainer.monitor=val_f1"])
+    overrides = ["metrics=[accuracy]", "trainer.monitor=val_accuracy", "trainer.early_stopping={monitor: val_accuracy, patience: 1}", "trainer.epochs=30"]
+    run = trainer.train(write_config(IRIS), overrides, runs_dir=tmp_path)
+    assert run.summary["status"] == "stopped_early" and len(run.history) < 30
+    assert run.summary["best"] == {"monitor": "val_accuracy", "mode": "max", "value": max(h["val_accuracy"] for h in run.history)}
