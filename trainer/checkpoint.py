@@ -142,6 +142,7 @@ def snapshot(state, callbacks, hashes: dict) -> dict:
         "parameters": [p.data for p in state.model.parameters],
         "optimizer": state.optimizer.state_dict(),
         "loop": {name: getattr(state, name) for name in LOOP_FIELDS} | {"rng_state": state.rng.bit_generator.state},
+        "model_rng_state": _model_rng(state.model) and _model_rng(state.model).bit_generator.state,
         "callbacks": {type(cb).__name__: cb.state_dict() for cb in callbacks if hasattr(cb, "state_dict")},
         **hashes,
     }
@@ -157,8 +158,16 @@ def restore(state, content: dict, callbacks) -> None:
     for name in LOOP_FIELDS:
         setattr(state, name, content["loop"][name])
     state.rng.bit_generator.state = content["loop"]["rng_state"]
+    if _model_rng(state.model):
+        _model_rng(state.model).bit_generator.state = content["model_rng_state"]
     state.status, state.stop = "running", False
     saved_callbacks = content["callbacks"]
     for cb in callbacks:
         if hasattr(cb, "load_state_dict") and type(cb).__name__ in saved_callbacks:
             cb.load_state_dict(saved_callbacks[type(cb).__name__])
+
+
+def _model_rng(model) -> np.random.Generator | None:
+    """A model's own generator (the MLP's dropout masks), whose state a checkpoint must hold too."""
+    rng = getattr(model, "rng", None)
+    return rng if isinstance(rng, np.random.Generator) else None
