@@ -82,6 +82,14 @@ def test_killed_and_resumed_run_equals_an_uninterrupted_one(tmp_path, write_conf
     assert_same_run(resumed, reference)
 
 
+def test_dropout_masks_resume_exactly_too(tmp_path, write_config):
+    text = RESUMABLE.replace("model: {type: linear, init: normal}", "model: {type: mlp, hidden: [8], dropout: 0.3}").replace("lr: 0.02", "lr: 0.002")
+    reference = trainer.train(write_config(text), runs_dir=tmp_path / "reference")
+    assert reference.summary["status"] == "completed"
+    folder = train_and_get_killed(write_config(text), tmp_path / "runs", KillAt(7))
+    assert_same_run(trainer.train(resume=folder), reference)
+
+
 def test_resume_may_raise_the_epochs_and_matches_a_longer_run(tmp_path, write_config):
     path = write_config(RESUMABLE)
     short = trainer.train(path, ["trainer.epochs=2"], runs_dir=tmp_path / "a")
@@ -108,10 +116,11 @@ def test_resume_of_a_folder_that_is_not_a_run(tmp_path):
 
 
 def test_damaged_last_checkpoint_falls_back_to_the_previous_one(tmp_path, write_config, reference, capsys):
-    folder = train_and_get_killed(write_config(RESUMABLE), tmp_path / "runs", KillAt(8))
+    short = trainer.train(write_config(RESUMABLE), ["trainer.epochs=2"], runs_dir=tmp_path / "runs")
+    folder = short.folder
     last = folder / "checkpoints" / "last.npz"
     last.write_bytes(last.read_bytes()[: last.stat().st_size // 2])  # truncated, as by a full disk
-    resumed = trainer.train(resume=folder)
+    resumed = trainer.train(resume=folder, overrides=["trainer.epochs=4"])
     assert "last.npz cannot be read" in capsys.readouterr().err
     assert_same_run(resumed, reference)
 

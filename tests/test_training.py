@@ -141,7 +141,7 @@ def test_run_folder_holds_config_logs_summary_and_plot(tmp_path, write_config):
         assert key in summary
     assert summary["status"] == "completed" and summary["epochs_completed"] == 5
     epochs = (run.folder / "epochs.csv").read_text().splitlines()
-    assert epochs[0] == "epoch,train_loss,val_loss" and len(epochs) == 6
+    assert epochs[0] == "epoch,train_loss,val_loss,val_r2" and len(epochs) == 6  # r2: the default metric of a regression
     assert float(epochs[-1].split(",")[2]) == summary["val_loss"]
     assert (run.folder / "loss.png").read_bytes()[:4] == b"\x89PNG"
 

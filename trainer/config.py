@@ -1,7 +1,7 @@
 """Config: a YAML file plus `key=value` overrides -> one validated, typed `Config`.
 
-Every component block (data, model, loss, optimizer) is checked against the signature of the
-registered entry it names, so the schema is the code. Every error names the key, the bad value,
+Every component block (data, model, loss, optimizer, schedule) is checked against the signature
+of the registered entry it names (or of the user's own class it points to), so the schema is the code. Every error names the key, the bad value,
 what is allowed, and where it stands (file and line, or the command-line override).
 """
 
@@ -16,7 +16,7 @@ import pydantic
 import yaml
 from pydantic import Field
 
-from trainer import data, losses, models, optimizers
+from trainer import data, external, losses, metrics, models, optimizers, schedules
 from trainer.errors import ConfigError, did_you_mean
 from trainer.registry import Component, Registry
 from trainer.yamlfile import load_yaml, parse_value
@@ -56,7 +56,23 @@ class TrainerSettings(pydantic.BaseModel):
     mode: Mode | None = None
     early_stopping: EarlyStoppingSettings | None = None
     divergence_factor: Annotated[float, Field(gt=1)] = 1000.0  # a loss this many times its best is divergence
+    clip_grad_norm: Annotated[float, Field(gt=0)] | None = None  # rescale the gradients to this global L2 norm at most
     diagnostics: bool = False  # diagnostics.csv and .png: gradient norms and update ratios per parameter (trainer.diagnostics)
+
+
+class Regularization(pydantic.BaseModel):
+    """A penalty on the model's weights (not its biases), added to the loss."""
+
+    model_config = Strict
+    l1: Annotated[float, Field(ge=0)] = 0.0  # l1 * sum |w|
+    l2: Annotated[float, Field(ge=0)] = 0.0  # l2 * sum w^2
+
+
+def _metric_names(names: list[str]) -> list[str]:
+    for name in names:
+        if name not in metrics.METRICS:
+            raise ValueError(f'there is no metric "{name}".{did_you_mean(name, metrics.METRICS)} Known metrics: {", ".join(metrics.METRICS)}')
+    return names
 
 
 class RunConfig(pydantic.BaseModel):
@@ -90,16 +106,22 @@ class Config(RunConfig):
     model: Component
     loss: Component
     optimizer: Component
+    schedule: schedules.ScheduleComponent | None = None
+    regularization: Regularization = Regularization()
+    metrics: Annotated[list[str], pydantic.AfterValidator(_metric_names)] | None = None  # None: the task's defaults
     trainer: TrainerSettings = TrainerSettings()
 
     def epoch_log_keys(self) -> list[str]:
-        """The values logged every epoch, which `monitor` may name."""
-        return ["train_loss"] + (["val_loss"] if self.data.val_fraction else [])
+        """The values logged every epoch, which `monitor` may name (metrics: those named in `metrics:`)."""
+        if not self.data.val_fraction:
+            return ["train_loss"]
+        return ["train_loss", "val_loss"] + [f"val_{name}" for name in self.metrics or ()]
 
     def monitored(self, monitor: str | None, mode: str | None) -> tuple[str, str]:
-        """(monitor, mode) with their defaults filled in."""
+        """(monitor, mode) with their defaults filled in: min for a loss or an error, max for a score."""
         monitor = monitor or ("val_loss" if self.data.val_fraction else "train_loss")
-        return monitor, mode or ("min" if monitor.endswith("loss") else "max")
+        lower_is_better = monitor.endswith("loss") or monitor.removeprefix("val_") in metrics.LOWER_IS_BETTER
+        return monitor, mode or ("min" if lower_is_better else "max")
 
 
 COMPONENTS: dict[str, Registry] = {
@@ -107,6 +129,7 @@ COMPONENTS: dict[str, Registry] = {
     "model": models.MODELS,
     "loss": losses.LOSSES,
     "optimizer": optimizers.OPTIMIZERS,
+    "schedule": schedules.SCHEDULES,
 }
 
 
@@ -189,20 +212,29 @@ def _apply_override(raw: dict, text: str, locations: Locations, components: dict
 def _validate(raw: dict, locations: Locations, base_dir: Path, base: type[RunConfig], components, component_lists) -> RunConfig:
     problems: list[str] = []
     schemas = {}
+    signatures = {}  # by the component's key path: of the users' own classes, for messages about their options
+
+    def component(loc: tuple, block, registry: Registry):
+        block, schema = _component(loc, block, registry, locations, problems, base_dir)
+        if schema is not Any and external.is_external(block["type"]):
+            provided = f"; the framework supplies {', '.join(registry.provided)} itself." if registry.provided else "."
+            signatures[loc] = f" The signature is {external.describe_signature(registry.get(block['type']))}{provided}"
+        return block, schema
+
     for key, registry in components.items():
-        if key not in raw:
-            continue  # reported as missing (or left at its default) by the validation below
-        raw[key], schemas[key] = _component((key,), raw[key], registry, locations, problems)
+        if raw.get(key) is None:
+            continue  # reported as missing by the validation below, or optional
+        raw[key], schemas[key] = component((key,), raw[key], registry)
     for key, registry in component_lists.items():
         if isinstance(raw.get(key), list):  # validated as a tuple with one schema per item
-            items = [_component((key, index), item, registry, locations, problems) for index, item in enumerate(raw[key])]
+            items = [component((key, index), item, registry) for index, item in enumerate(raw[key])]
             raw[key] = tuple(block for block, _ in items)
             schemas[key] = tuple[tuple(schema for _, schema in items)]
     schema = _config_schema(base, tuple(schemas.items()))
     try:
         config = schema.model_validate(raw, context={"base_dir": base_dir})
     except pydantic.ValidationError as error:
-        problems += [_describe(schema, issue, locations) for issue in error.errors()]
+        problems += [_describe(schema, issue, locations, signatures) for issue in error.errors()]
     if problems:  # (a component with an unknown type was validated as Any, so its problem is only in this list)
         raise ConfigError(_join(locations.path, problems))
     return config
@@ -226,10 +258,12 @@ def _config_schema(base: type[RunConfig], components: tuple) -> type[RunConfig]:
     return pydantic.create_model(base.__name__, __base__=base, **{key: (schema, ...) for key, schema in components})
 
 
-def _component(loc: tuple, block, registry: Registry, locations: Locations, problems: list[str]):
+def _component(loc: tuple, block, registry: Registry, locations: Locations, problems: list[str], base_dir: Path):
     """Normalize `name` or {type: name, ...} and find the schema for its options."""
     if isinstance(block, str):
         block = {"type": block}
+    if isinstance(block, dict) and isinstance(block.get("type"), str) and external.is_external(block["type"]):
+        block["type"] = external.absolute_type(block["type"], base_dir)
     key = ".".join(map(str, loc))
     known = ", ".join(registry.names())
     if not isinstance(block, dict) or not isinstance(block.get("type"), str):
@@ -245,19 +279,20 @@ def _component(loc: tuple, block, registry: Registry, locations: Locations, prob
         return block, Any
 
 
-def _describe(schema: type[pydantic.BaseModel], issue: dict, locations: Locations) -> str:
+def _describe(schema: type[pydantic.BaseModel], issue: dict, locations: Locations, signatures: dict[str, str]) -> str:
     loc = issue["loc"]
     dotted = ".".join(map(str, loc)) or "the config"
     where = locations.describe(loc)
     kind = issue["type"]
+    signature = signatures.get(loc[:-1], "")  # an option of a user's own class: show its signature
     if kind == "extra_forbidden":
         allowed = _fields_at(schema, loc[:-1])
         return (
             f"{where}: unknown key {dotted}.{did_you_mean(loc[-1], allowed)} "
-            f"The keys allowed there are: {', '.join(allowed)}."
+            f"The keys allowed there are: {', '.join(allowed) or 'none'}.{signature}"
         )
     if kind == "missing":
-        return f"{where}: {dotted} is missing; it is required."
+        return f"{where}: {dotted} is missing; it is required.{signature}"
     message = issue["msg"].removeprefix("Value error, ")
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
         return f"{where}: {dotted} = {issue['input']!r} is out of range: it must be {_range(schema, loc)}."

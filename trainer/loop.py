@@ -12,6 +12,7 @@ import mygrad as mg
 import numpy as np
 
 from trainer.callbacks import Hooks
+from trainer.models import evaluation_mode
 
 
 @dataclass
@@ -77,12 +78,13 @@ def fit(state: LoopState, loss_fn, train, val, *, batch_size: int, callbacks=(),
 
 
 def evaluate(model, loss_fn, split, chunk: int = 8192) -> float | None:
-    """The mean loss over a whole split (None when there is no such split), without building a graph."""
+    """The mean loss over a whole split (None when there is no such split), in evaluation mode (no
+    graph, no dropout)."""
     if split is None:
         return None
     X, y = split
     total = 0.0
-    with mg.no_autodiff:
+    with evaluation_mode(model):
         for start in range(0, len(X), chunk):
             total += loss_fn(model(X[start : start + chunk]), y[start : start + chunk]).item() * len(X[start : start + chunk])
     return total / len(X)

@@ -50,6 +50,9 @@ def end_of_run(summary: dict) -> str:
     losses = [f"{key} {summary[key]:.6g}" for key in ("train_loss", "val_loss", "test_loss") if summary.get(key) is not None]
     if losses:
         lines.append("  " + "   ".join(losses))
+    scores = [key for key in summary if key.startswith(("val_", "test_")) and not key.endswith("_loss") and summary[key] is not None]
+    if scores:
+        lines.append("  " + "   ".join(f"{key} {summary[key]:.4g}" for key in scores))
     if "weights" in summary and isinstance(summary["bias"], float) and summary["status"] != "diverged":
         lines += _weights_table(summary)
     lines += [f"warning: {warning}" for warning in summary.get("warnings", [])]

@@ -23,6 +23,7 @@ from trainer.config import Config, load_config
 from trainer.errors import UserError
 from trainer.files import write_atomically
 from trainer.loop import LoopState, evaluate, fit, steps_per_epoch
+from trainer.metrics import final_scores
 from trainer.provenance import config_hash, data_hash, record_environment, resumable_differences
 from trainer.stopping import DivergenceGuard, EarlyStopping, Monitor, stop_on_signals
 
@@ -59,7 +60,7 @@ def train(config: Config | str | Path | None = None, overrides=(), *, runs_dir="
     state = LoopState(
         experiment.model, experiment.optimizer, settings.epochs, steps_per_epoch(len(X), settings.batch_size), rng_for(config.seed, "batches")
     )
-    standard = StandardCallbacks.for_run(config, folder, hashes, callbacks, progress)
+    standard = StandardCallbacks.for_run(config, folder, hashes, callbacks, progress, first=experiment.callbacks)
     if resume is not None and saved is not None:
         checkpoint.restore(state, saved, standard.ordered)
 
@@ -77,9 +78,10 @@ def train(config: Config | str | Path | None = None, overrides=(), *, runs_dir="
         finally:
             summary = summarize(config, experiment, state, folder, time.perf_counter() - started, standard)
             write_atomically(folder / "summary.json", json.dumps(summary, indent=2) + "\n")
-    from trainer.plots import plot_diagnostics, plot_losses  # matplotlib is slow to import: only once there is something to draw
+    from trainer.plots import plot_diagnostics, plot_losses, plot_model  # matplotlib is slow to import: only once there is something to draw
 
     plot_losses(folder)
+    plot_model(folder, experiment)
     if settings.diagnostics:
         plot_diagnostics(folder)
     return Run(folder, config, experiment.model, state.history, summary)
@@ -96,7 +98,9 @@ class StandardCallbacks:
     ordered: list
 
     @classmethod
-    def for_run(cls, config: Config, folder: Path, hashes: dict, extra, progress: bool) -> "StandardCallbacks":
+    def for_run(cls, config: Config, folder: Path, hashes: dict, extra, progress: bool, first=()) -> "StandardCallbacks":
+        """`first`: the experiment's own callbacks (schedule, clipping, metrics), ahead of all others so
+        that the logs, early stopping and checkpoints see the metrics they add."""
         settings = config.trainer
         logger = CSVLogger(folder)
         guard = DivergenceGuard(settings.divergence_factor, config.data.standardize)
@@ -107,7 +111,7 @@ class StandardCallbacks:
             early = EarlyStopping(monitor, stopping.patience, stopping.restore_best)
         # The checkpointer runs after the others, so it saves their state after they saw the epoch;
         # it gets this very list, to which it and the progress bar are added, for their state_dicts.
-        ordered = [logger, guard, *([early] if early else []), *([diagnostics.Diagnostics(folder)] if settings.diagnostics else []), *extra]
+        ordered = [*first, logger, guard, *([early] if early else []), *([diagnostics.Diagnostics(folder)] if settings.diagnostics else []), *extra]
         best = Monitor(*config.monitored(settings.monitor, settings.mode))
         saver = checkpoint.Checkpointer(folder / "checkpoints", best, settings.checkpoint_every, ordered, hashes, before_save=logger.flush)
         ordered += [saver] + ([ProgressBar()] if progress else [])
@@ -118,6 +122,7 @@ def summarize(config, experiment, state, folder, seconds, standard: StandardCall
     """summary.json. Every key is there whatever the outcome (null when it does not apply), so that a
     grader can rely on them and `--expect` can check the names it is given before training (trainer.grading)."""
     last = state.history[-1] if state.history else {}
+    diverged = state.status == "diverged"
     summary = {
         "name": config.name,
         "status": state.status,
@@ -125,19 +130,21 @@ def summarize(config, experiment, state, folder, seconds, standard: StandardCall
         "steps": state.step,
         "train_loss": last.get("train_loss"),
         "val_loss": last.get("val_loss"),
-        "test_loss": evaluate(experiment.model, experiment.loss, experiment.splits.test) if state.status != "diverged" else None,
+        "test_loss": None if diverged else evaluate(experiment.model, experiment.loss, experiment.splits.test),
         "best": {"monitor": standard.saver.monitor.key, "mode": standard.saver.monitor.mode, "value": standard.saver.monitor.best},
         "seconds": round(seconds, 3),
         "seed": config.seed,
         "folder": str(folder),
         "stopped_epoch": state.epoch if state.status == "stopped_early" else None,
         "best_epoch": standard.early.best_epoch if state.status == "stopped_early" else None,
-        "divergence": standard.guard.message if state.status == "diverged" else None,
+        "divergence": standard.guard.message if diverged else None,
         # a diverged run has its own explanation (divergence); the others get advice about the learning rate
-        "warnings": [] if state.status == "diverged" else diagnostics.learning_rate_warnings(
+        "warnings": [] if diverged else diagnostics.learning_rate_warnings(
             [logs["train_loss"] for logs in state.history], config.optimizer.options().get("lr")
         ),
     }
+    test_split = None if diverged else experiment.splits.test  # a diverged model is not scored
+    summary |= final_scores(experiment.metrics, experiment.task, experiment.model, state.history, test_split)
     return summary | report.linear_model_facts(experiment)
 
 

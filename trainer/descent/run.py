@@ -160,8 +160,9 @@ def check_start(surface: Surface, start) -> None:
 
 
 def label(block: Component) -> str:
-    """'sgd lr=0.1': the optimizer and its options, to tell the paths apart."""
-    return " ".join([block.type, *(f"{key}={value}" for key, value in block.options().items())])
+    """'sgd lr=0.1 momentum=0.9': the optimizer and the options that differ from their defaults."""
+    fields = type(block).model_fields
+    return " ".join([block.type, *(f"{key}={value}" for key, value in block.options().items() if value != fields[key].default)])
 
 
 def write_trajectories(path: Path, descents: list[Descent]) -> None:
