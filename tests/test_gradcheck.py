@@ -113,3 +113,29 @@ def test_large_parameters_are_sampled_and_the_threshold_is_an_option(write_confi
     assert [check.checked for check in checks] == [7, 1]
     assert gradcheck_main([str(path), "--threshold", "1e-30"]) == 1  # no float computation is that exact
     assert gradcheck_main([str(path), "data.n_features=3"]) == 0
+
+
+TRAINING_CONFIGS = ["linreg", "diabetes", "linreg_csv", "logreg", "softmax_iris", "mlp_digits", "spiral", "sine"]
+
+
+@pytest.mark.parametrize("name", TRAINING_CONFIGS)
+def test_every_shipped_model_and_loss_has_correct_gradients(name):
+    """MLPs with relu, tanh and dropout, softmax and binary cross-entropy, l2 penalties: all pass at a generic point."""
+    checks, _ = check_gradients(load_config(CONFIGS / f"{name}.yaml"), max_entries=100)
+    assert all(check.passed() for check in checks), [(check.name, check.relative_error) for check in checks]
+
+
+def test_the_exercise_solution_passes_and_a_loss_normalized_outside_mygrad_fails(tmp_path):
+    solution = ROOT / "tests" / "exercise_solution.py"
+    (tmp_path / "wrong.py").write_text(
+        "import mygrad as mg\nimport numpy as np\n\n\n"
+        "def cross_entropy(logits, labels):\n"
+        "    shifted = logits - logits.data.max(axis=1, keepdims=True)\n"
+        "    log_norm = np.log(np.exp(shifted.data).sum(axis=1, keepdims=True))  # should be mg.log(mg.sum(mg.exp(shifted), ...))\n"
+        "    return -mg.mean((shifted - log_norm)[np.arange(len(labels)), labels])\n"
+    )
+    exercise = CONFIGS / "exercise" / "exercise.yaml"
+    right = load_config(exercise, [f"model.type={solution}:TwoLayerNet", f"loss={solution}:cross_entropy"])
+    assert all(check.passed() for check in check_gradients(right)[0])
+    wrong = load_config(exercise, [f"model.type={solution}:TwoLayerNet", f"loss={tmp_path / 'wrong.py'}:cross_entropy"])
+    assert not any(check.passed() for check in check_gradients(wrong)[0])

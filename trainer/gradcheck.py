@@ -22,6 +22,10 @@ THRESHOLD = 1e-6  # relative error above this fails; central differences in floa
 EPSILON = 1e-5  # the finite-difference step: truncation error grows as eps**2, rounding error as 1e-16 * |loss| / eps
 TINY = 1e-8  # gradients smaller than this (in norm) count as zero when dividing, so noise around 0 does not fail
 WORST = 5  # entries shown for a failing parameter
+# The check runs at the initial parameters plus seeded N(0, NUDGE**2) noise: a generic point. At the
+# initial values themselves, zero biases put relu exactly on its kink for an input at the origin, and
+# zero weights hide any term of a gradient that they multiply.
+NUDGE = 0.1
 
 
 @dataclass
@@ -41,13 +45,15 @@ def check_gradients(config: Config, *, max_entries=1000) -> tuple[list[Parameter
     experiment = build(config)
     X, y = experiment.splits.train
     batch = rng_for(config.seed, "batches").permutation(len(X))[: config.trainer.batch_size]  # training's first batch
-    X, y = np.asarray(X[batch], dtype=np.float64), np.asarray(y[batch], dtype=np.float64)
+    X, y = X[batch], y[batch]  # float64, as every data set loads (build() checked the model computes in it)
     model, loss_fn = experiment.model, experiment.loss
-    for p in model.parameters:
-        p.data = np.asarray(p.data, dtype=np.float64)  # finite differences need float64's precision
-    loss_fn(model(X), y).backward()  # build() checked that the loss is a scalar reaching every parameter
-    analytic = [np.array(p.grad, dtype=np.float64) for p in model.parameters]
     sampler = rng_for(config.seed, "gradcheck")
+    for p in model.parameters:
+        p.data += sampler.normal(0.0, NUDGE, p.shape)
+    if hasattr(model, "training"):
+        model.training = False  # dropout off: a new random mask per forward pass would make the differences noise
+    loss_fn(model(X), y).backward()  # build() checked that the loss is a scalar reaching every parameter
+    analytic = [np.array(p.grad) for p in model.parameters]
     names = parameter_names(model)
     checks = []
     with mg.no_autodiff:
@@ -88,7 +94,8 @@ def report(config: Config, checks: list[ParameterCheck], batch_rows: int, thresh
     """The table printed by `gradcheck`: a row per parameter, then the worst entries of each failure."""
     lines = [
         f"gradient check of {config.name}: model {config.model.type}, loss {config.loss.type}, "
-        f"one batch of {batch_rows} rows, float64, central differences with eps {EPSILON:g}",
+        f"one batch of {batch_rows} rows, float64, central differences with eps {EPSILON:g},",
+        f"at the initial parameters plus N(0, {NUDGE:g}^2) noise, dropout off",
         f"  {'parameter':<14}{'shape':>12}{'entries':>9}{'relative error':>16}  verdict",
     ]
     for check in checks:

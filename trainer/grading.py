@@ -62,7 +62,7 @@ def prepare(texts: list[str], config) -> list[Expectation]:
         if expectation.field not in fields:
             raise UserError(
                 f'--expect "{expectation.text}": this run\'s summary.json has no field {expectation.field}.'
-                f"{did_you_mean(expectation.field, fields)} Its numeric fields are: {', '.join(numbers)}."
+                f"{did_you_mean(expectation.field, fields)} Its numeric fields are: {', '.join(_shown(numbers))}."
             )
         if expectation.operator in ORDERING and expectation.field not in numbers:
             raise UserError(
@@ -105,6 +105,11 @@ def flatten(summary: dict, prefix: str = "") -> dict[str, object]:
         else:
             leaves[path] = value
     return leaves
+
+
+def _shown(names: list[str]) -> list[str]:
+    """The names with list entries folded: weights.0 ... weights.29 as weights.N."""
+    return list(dict.fromkeys(re.sub(r"\.\d+(?=\.|$)", ".N", name) for name in names))
 
 
 def _is_number(value) -> bool:
