@@ -231,3 +231,21 @@ def test_verdicts_for_a_saddle(tmp_path, write_config):
     assert on_the_ridge.verdict.startswith("converged") and on_the_ridge.rows[-1].f == pytest.approx(0, abs=1e-8)
     escaping = descend(write_config(text), ["start=[3, 0.001]"], runs_dir=tmp_path).descents[0]
     assert escaping.verdict.startswith("still going downhill") and escaping.rows[-1].f < -50
+
+
+def test_a_schedule_sets_the_lr_of_every_step(tmp_path, write_config):
+    run = descend(write_config(PARABOLOID), ["schedule={type: exponential, gamma: 0.5}", "steps=4"], runs_dir=tmp_path)
+    rows = run.descents[0].rows
+    assert [row.lr for row in rows] == [0.1, 0.05, 0.025, 0.0125, None]  # lr * gamma**step: an epoch is one step here
+    x = 3.0
+    for row in rows:
+        assert row.x == pytest.approx(x, rel=1e-15)
+        x *= 1 - 2 * (row.lr or 0)
+    assert "schedule:\n  type: exponential" in (run.folder / "config.yaml").read_text()
+
+
+def test_optimizers_config_momentum_and_adam_leave_sgd_behind_in_the_valley(tmp_path):
+    run = descend(CONFIGS / "optimizers.yaml", runs_dir=tmp_path)
+    sgd, momentum, adam = (descent.rows[-1].f for descent in run.descents)
+    assert sgd > 1 and momentum < 0.1 and adam < 0.3  # from f = 12.5 at the start; the minimum is 0
+    assert [descent.label for descent in run.descents] == ["sgd lr=0.001", "sgd lr=0.001 momentum=0.9", "adam lr=0.1"]

@@ -3,6 +3,7 @@
     function: paraboloid            # or {type: bowl, a: 10}, or instead: expression: "x**2 + 3*y**2"
     start: [3.0, -4.0]
     optimizer: {type: sgd, lr: 0.1} # or compare: [{type: sgd, lr: 0.01}, {type: sgd, lr: 0.1}, ...]
+    schedule: {type: exponential, gamma: 0.9}   # optional; here an "epoch" is one step
     steps: 50
 
 Loaded, overridden and checked by the same code as a training config (trainer.config), so errors
@@ -19,6 +20,7 @@ from trainer.config import RunConfig, load_validated
 from trainer.descent.functions import FUNCTIONS, Surface, parse_formula
 from trainer.optimizers import OPTIMIZERS
 from trainer.registry import Component
+from trainer.schedules import SCHEDULES, ScheduleComponent
 
 
 def _formula(text: str) -> str:
@@ -32,6 +34,7 @@ class DescentConfig(RunConfig):
     start: Annotated[list[float], Field(min_length=2, max_length=2)]
     optimizer: Component | None = None
     compare: tuple[Component, ...] | None = None
+    schedule: ScheduleComponent | None = None
     steps: Annotated[int, Field(ge=1, le=100_000)] = 50
 
     @pydantic.model_validator(mode="after")
@@ -58,4 +61,5 @@ class DescentConfig(RunConfig):
 
 
 def load_descent_config(path: str | Path, overrides=()) -> DescentConfig:
-    return load_validated(path, overrides, DescentConfig, {"function": FUNCTIONS, "optimizer": OPTIMIZERS}, {"compare": OPTIMIZERS})
+    components = {"function": FUNCTIONS, "optimizer": OPTIMIZERS, "schedule": SCHEDULES}
+    return load_validated(path, overrides, DescentConfig, components, {"compare": OPTIMIZERS})

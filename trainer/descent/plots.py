@@ -10,6 +10,7 @@ from trainer.descent.run import Descent
 from trainer.plots import plt
 
 ARROW_POINTS = 4  # arrows of -gradient at the first few points of a single path (only at the start when comparing)
+MAX_MARKED_STEPS = 100  # a dot per point up to this many; longer paths are drawn as lines
 MAX_ZOOM_OUT = 3.0  # a path may widen the view to at most this many times the function's own window
 
 
@@ -20,7 +21,8 @@ def plot_descent(path: Path, surface: Surface, descents: list[Descent], title: s
     grid = figure.add_gridspec(2, 2, width_ratios=[1.15, 1])
     ax, f_ax, x_ax = figure.add_subplot(grid[:, 0]), figure.add_subplot(grid[0, 1]), figure.add_subplot(grid[1, 1])
     window = view(surface, descents)
-    styles = list(zip(plt.get_cmap("tab10").colors if len(descents) > 1 else ["crimson"], "os^Dv<>ph8"))
+    markers = "os^Dv<>ph8" if len(descents[0].rows) <= MAX_MARKED_STEPS else [""] * 10  # beyond, dots would hide the lines
+    styles = list(zip(plt.get_cmap("tab10").colors if len(descents) > 1 else ["crimson"], markers))
     marked = descents[0].rows[: ARROW_POINTS if len(descents) == 1 else 1]  # where to show the gradient
     draw = _draw_contours if surface.uses_y else _draw_curve
     draw(ax, surface, descents, window, styles, marked)

@@ -23,6 +23,7 @@ from trainer.optimizers import OPTIMIZERS
 from trainer.files import write_atomically
 from trainer.registry import Component
 from trainer.run import make_run_folder
+from trainer.schedules import LearningRateSchedule, build_schedule
 
 NO_DATA = (np.zeros((1, 0)), np.zeros((1, 0)))  # one row with no columns: one step per "epoch"
 CONVERGED = 1e-3  # the gradient shrank to this share of its size at the start
@@ -119,10 +120,7 @@ class Trajectory(Callback):
 
 def descend(config: DescentConfig | str | Path, overrides=(), *, runs_dir="runs", callbacks=()) -> DescentRun:
     """Run each configured optimizer from the start point; leave config.yaml, trajectory.csv, descent.png.
-
-    `callbacks` are loop callbacks, given to every path. A learning-rate schedule is one: once the
-    schedule registry exists, a `schedule:` key in DescentConfig builds its callback and adds it here.
-    """
+    `callbacks` are loop callbacks, given to every path (after the config's schedule, if any)."""
     if not isinstance(config, DescentConfig):
         config = load_descent_config(config, overrides)
     surface = config.surface()
@@ -130,7 +128,10 @@ def descend(config: DescentConfig | str | Path, overrides=(), *, runs_dir="runs"
     optimizers = [(label(block), OPTIMIZERS.build(block)) for block in config.optimizers()]  # errors before the folder
     folder = make_run_folder(Path(runs_dir), config.name, Point(surface, config.start))
     write_atomically(folder / "config.yaml", yaml.safe_dump(config.to_dict(), sort_keys=False))
-    descents = [descend_once(surface, config.start, optimizer, config.steps, name, callbacks) for name, optimizer in optimizers]
+    descents = [
+        descend_once(surface, config.start, optimizer, config.steps, name, [*_schedule(config, optimizer), *callbacks])
+        for name, optimizer in optimizers
+    ]
     write_trajectories(folder / "trajectory.csv", descents)
     from trainer.descent.plots import plot_descent  # matplotlib is slow to import
 
@@ -145,6 +146,14 @@ def descend_once(surface: Surface, start, optimizer, steps: int, name: str, call
         fit(state, _value_of_f, NO_DATA, None, batch_size=1, callbacks=[trajectory, *callbacks])
         trajectory.rows.append(point.row(state.step, None))
     return Descent(name, trajectory.rows, state.status)
+
+
+def _schedule(config: DescentConfig, optimizer) -> list:
+    """The config's learning-rate schedule as a loop callback, for one optimizer (its lr is the peak);
+    a descent's "epoch" is one step, so warmup_epochs and step_size count steps."""
+    if config.schedule is None:
+        return []
+    return [LearningRateSchedule(build_schedule(config.schedule, optimizer.lr, steps_per_epoch=1, total_steps=config.steps))]
 
 
 def check_start(surface: Surface, start) -> None:
