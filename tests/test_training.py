@@ -154,3 +154,17 @@ def test_validation_loss_is_the_mean_loss_over_the_validation_split(tmp_path, wr
     X_val, y_val = splits.val
     expected = np.mean((X_val @ run.model.weight.data + run.model.bias.data - y_val) ** 2)
     assert run.summary["val_loss"] == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_blas_threads_are_limited_while_training(tmp_path, write_config, threads):
+    from threadpoolctl import threadpool_info
+
+    seen = []
+
+    class BlasThreads(Callback):
+        def on_epoch_end(self, state, logs):
+            seen.extend(pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas")
+
+    trainer.train(write_config(), [f"trainer.blas_threads={threads}"], runs_dir=tmp_path, callbacks=[BlasThreads()])
+    assert seen and set(seen) == {threads}
