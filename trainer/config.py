@@ -80,6 +80,7 @@ class Config(pydantic.BaseModel):
     model_config = Strict
     name: Annotated[str, pydantic.AfterValidator(_folder_name)]
     seed: Annotated[int, Field(ge=0, lt=2**32)] = 0
+    dtype: Literal["float64", "float32"] = "float64"  # of the data and the parameters alike
     data: data.DataComponent
     model: Component
     loss: Component
