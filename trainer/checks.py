@@ -11,7 +11,7 @@ from trainer.errors import UserError
 
 
 def check_model_and_loss(model, loss_fn, X: np.ndarray, y: np.ndarray, n_outputs: int) -> None:
-    parameters = _parameters(model)
+    parameters = parameters_of(model)
     rows = min(4, len(X))
     prediction = model(X[:rows])
     if not isinstance(prediction, mg.Tensor):
@@ -48,7 +48,8 @@ def check_model_and_loss(model, loss_fn, X: np.ndarray, y: np.ndarray, n_outputs
         )
 
 
-def _parameters(model) -> tuple:
+def parameters_of(model) -> tuple:
+    """The model's parameters, or a UserError that says what is wrong with them."""
     parameters = getattr(model, "parameters", None)
     if parameters is None:
         raise UserError("the model has no `parameters`: give it a property that returns a tuple of its mygrad Tensors.")
