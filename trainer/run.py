@@ -30,12 +30,16 @@ class Run:
     summary: dict
 
 
-def train(config: Config | str | Path, overrides=(), *, runs_dir="runs", callbacks=(), progress=False, guard_memory=False) -> Run:
-    """Train from a config (or a config file and `key=value` overrides); return the finished run."""
+def train(config: Config | str | Path, overrides=(), *, runs_dir="runs", folder=None, callbacks=(), progress=False, guard_memory=False) -> Run:
+    """Train from a config (or a config file and `key=value` overrides); return the finished run.
+
+    The run folder is a new RUNS_DIR/<name>/<timestamp>, or `folder` itself when given (a sweep
+    names each trial's folder); `folder` must not exist yet.
+    """
     if not isinstance(config, Config):
         config = load_config(config, overrides)
     experiment = build(config)  # bad data fails here, before any folder exists
-    folder = make_run_folder(Path(runs_dir), config.name)
+    folder = make_run_folder(Path(runs_dir), config.name) if folder is None else _make_folder(Path(folder))
     write_atomically(folder / "config.yaml", yaml.safe_dump(config.to_dict(), sort_keys=False))
     X, _ = experiment.splits.train
     settings = config.trainer
@@ -90,6 +94,14 @@ def make_run_folder(runs_dir: Path, name: str) -> Path:
     except OSError as error:
         raise UserError(f"cannot create a run folder under {runs_dir}: {error.strerror or error}. Choose another place with --runs-dir.") from None
     raise UserError(f"cannot create a run folder under {runs_dir / name}: too many runs started in the same second.")
+
+
+def _make_folder(folder: Path) -> Path:
+    try:
+        folder.mkdir(parents=True)
+    except OSError as error:
+        raise UserError(f"cannot create the run folder {folder}: {error.strerror or error}.") from None
+    return folder
 
 
 def write_atomically(path: Path, text: str) -> None:

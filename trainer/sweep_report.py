@@ -1,0 +1,87 @@
+"""A sweep's results side by side: summary.csv, summary.md (best trial first) and curves.png."""
+
+import csv
+import io
+import math
+import statistics
+from pathlib import Path
+
+from trainer.run import write_atomically
+
+
+def rows(sweep, outcomes: dict) -> list[dict]:
+    """One row per trial: its id, a column per swept key, status, val_loss, best monitored loss,
+    seconds, error; sorted by the best monitored loss (lowest first), trials without one last."""
+    best = f"best_{sweep.monitor}"
+    table = []
+    for trial in sweep.trials:
+        outcome = outcomes[trial.id]
+        losses = [epoch[sweep.monitor] for epoch in outcome.epochs if _finite(epoch.get(sweep.monitor))]
+        last = outcome.epochs[-1] if outcome.epochs else {}
+        table.append({
+            "trial": trial.id, **trial.values, "status": outcome.status, "val_loss": last.get("val_loss"),
+            best: min(losses) if losses else None, "seconds": outcome.seconds, "error": outcome.error,
+        })
+    return sorted(table, key=lambda row: (row[best] is None, row[best] or 0.0))
+
+
+def write_tables(folder: Path, table: list[dict]) -> None:
+    """summary.csv (numbers written exactly, with repr) and summary.md (rounded, for reading)."""
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(table[0])
+    writer.writerows([_csv_cell(value) for value in row.values()] for row in table)
+    write_atomically(folder / "summary.csv", text.getvalue())
+    write_atomically(folder / "summary.md", "\n".join(markdown(table)) + "\n")
+
+
+def markdown(table: list[dict]) -> list[str]:
+    """The rows as a Markdown table, numbers to 6 significant digits."""
+    lines = ["| " + " | ".join(table[0]) + " |", "|" + "---|" * len(table[0])]
+    return lines + ["| " + " | ".join(_md_cell(value) for value in row.values()) + " |" for row in table]
+
+
+def plot_curves(folder: Path, sweep, outcomes: dict) -> Path:
+    """curves.png: every trial's monitored loss per epoch on one set of axes, labelled by its swept values."""
+    from trainer.plots import plt  # matplotlib is slow to import: only once there is something to draw
+
+    figure, axes = plt.subplots(figsize=(8, 5), layout="constrained")
+    curves = {trial.label(): [epoch.get(sweep.monitor) for epoch in outcomes[trial.id].epochs] for trial in sweep.trials}
+    curves = {label: losses for label, losses in curves.items() if losses}
+    # A diverging trial's loss climbs to 1e300 and would flatten every other curve: clip the axis at
+    # ten times the typical first-epoch loss and let such a curve leave the plot at the top.
+    ceiling = 10 * statistics.median(losses[0] if _finite(losses[0]) else math.inf for losses in curves.values()) if curves else math.inf
+    shown = []
+    for label, losses in curves.items():
+        losses = [loss if _finite(loss) and loss <= ceiling else math.nan for loss in losses]
+        axes.plot(range(1, len(losses) + 1), losses, marker="o", ms=2, lw=1, label=label)
+        shown += [loss for loss in losses if loss > 0]
+    if shown and max(shown) / min(shown) > 100:
+        axes.set_yscale("log")  # learning rates that differ tenfold give losses that differ more
+    axes.set_xlabel("epoch")
+    axes.set_ylabel(sweep.monitor.replace("_", " "))
+    axes.set_title(f"{folder.parent.name}: {sweep.monitor.replace('_', ' ')} of every trial")
+    axes.grid(True, alpha=0.3)
+    if curves:
+        axes.legend(fontsize="small", ncol=max(1, len(sweep.trials) // 15), loc="upper left", bbox_to_anchor=(1.01, 1))
+    path = folder / "curves.png"
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return path
+
+
+def _finite(value) -> bool:
+    return isinstance(value, float) and math.isfinite(value)
+
+
+def _csv_cell(value):
+    return "" if value is None else repr(value) if isinstance(value, float) else value
+
+
+def _md_cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    text = str(value).replace("|", "\\|").replace("\n", " ")
+    return text if len(text) <= 80 else text[:77] + "..."
