@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import yaml
 
 from trainer.errors import ConfigError, UserError, did_you_mean
 from trainer.yamlfile import load_yaml, parse_value
@@ -184,11 +185,13 @@ def _parse_list(text: str, where: str) -> list:
             start = position + 1
     if not text.strip():
         raise UserError(f"{where}: no values are listed; give one or more, separated by commas, e.g. 0.01,0.1.")
+    if depth != 0:
+        raise UserError(f"{where}: the brackets in {text} do not balance; write a list value as [64,32].")
     if "" in items:
         raise UserError(f"{where}: value number {items.index('') + 1} is empty; separate the values by single commas, e.g. 0.01,0.1.")
     try:
         return [parse_value(item) for item in items]
-    except Exception as error:  # yaml.YAMLError, from a value such as [64,32 with no closing bracket
+    except yaml.YAMLError as error:  # a value such as {a: or "unclosed
         raise UserError(f"{where}: cannot read the values as YAML ({str(error).splitlines()[0]}).") from None
 
 
