@@ -1,5 +1,6 @@
 import csv
 import json
+import math
 import os
 import shutil
 import subprocess
@@ -61,6 +62,11 @@ def test_sweep_folder_holds_the_trials_and_summaries_best_first(pool_sweep, tmp_
     # A trial is an ordinary run: the same numbers as training that config directly.
     direct = trainer.train(config, ["optimizer.lr=0.2", "trainer.batch_size=16"], runs_dir=tmp_path)
     assert (direct.folder / "epochs.csv").read_text() == (folder / IDS[2] / "epochs.csv").read_text()
+
+
+def test_a_run_whose_loss_rises_to_1e283_still_draws_its_plot(write_config, tmp_path):
+    run = trainer.train(write_config(), ["optimizer.lr=1e9", "trainer.batch_size=64"], runs_dir=tmp_path)
+    assert 1e250 < run.summary["val_loss"] < math.inf and (run.folder / "loss.png").stat().st_size > 0
 
 
 def test_dask_local_cluster_gives_the_same_numbers_as_the_process_pool(pool_sweep, tmp_path):

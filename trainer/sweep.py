@@ -165,8 +165,8 @@ def run_trial(task: TrialTask) -> Outcome:
 def _record_error(folder: Path, error: Exception) -> None:
     """Add the error to the run's summary.json (or write one, when the run failed before it had a folder)."""
     path = folder / "summary.json"
-    summary = json.loads(path.read_text()) if path.exists() else {"status": "failed"}
-    summary["error"] = f"{type(error).__name__}: {error}"
+    summary = json.loads(path.read_text()) if path.exists() else {}
+    summary.update(status="failed", error=f"{type(error).__name__}: {error}")  # raised, if only while plotting
     folder.mkdir(parents=True, exist_ok=True)
     write_atomically(path, json.dumps(summary, indent=2) + "\n")
 

@@ -43,21 +43,16 @@ def markdown(table: list[dict]) -> list[str]:
 
 def plot_curves(folder: Path, sweep, outcomes: dict) -> Path:
     """curves.png: every trial's monitored loss per epoch on one set of axes, labelled by its swept values."""
-    from trainer.plots import plt  # matplotlib is slow to import: only once there is something to draw
+    from trainer.plots import plt, scale_loss_axis  # matplotlib is slow to import: only once there is something to draw
 
     figure, axes = plt.subplots(figsize=(8, 5), layout="constrained")
-    curves = {trial.label(): [epoch.get(sweep.monitor) for epoch in outcomes[trial.id].epochs] for trial in sweep.trials}
-    curves = {label: losses for label, losses in curves.items() if losses}
-    # A diverging trial's loss climbs to 1e300 and would flatten every other curve: clip the axis at
-    # ten times the typical first-epoch loss and let such a curve leave the plot at the top.
-    ceiling = 10 * statistics.median(losses[0] if _finite(losses[0]) else math.inf for losses in curves.values()) if curves else math.inf
-    shown = []
+    curves = {_label(trial, outcomes[trial.id].status): [epoch.get(sweep.monitor) for epoch in outcomes[trial.id].epochs] for trial in sweep.trials}
+    curves = {label: [math.nan if loss is None else loss for loss in losses] for label, losses in curves.items() if losses}
     for label, losses in curves.items():
-        losses = [loss if _finite(loss) and loss <= ceiling else math.nan for loss in losses]
         axes.plot(range(1, len(losses) + 1), losses, marker="o", ms=2, lw=1, label=label)
-        shown += [loss for loss in losses if loss > 0]
-    if shown and max(shown) / min(shown) > 100:
-        axes.set_yscale("log")  # learning rates that differ tenfold give losses that differ more
+    starts = [losses[0] for losses in curves.values() if _finite(losses[0])]
+    if starts:  # the typical first-epoch loss: a few diverging trials do not move it
+        scale_loss_axis(axes, [loss for losses in curves.values() for loss in losses], start=statistics.median(starts))
     axes.set_xlabel("epoch")
     axes.set_ylabel(sweep.monitor.replace("_", " "))
     axes.set_title(f"{folder.parent.name}: {sweep.monitor.replace('_', ' ')} of every trial")
@@ -68,6 +63,10 @@ def plot_curves(folder: Path, sweep, outcomes: dict) -> Path:
     figure.savefig(path, dpi=110)
     plt.close(figure)
     return path
+
+
+def _label(trial, status: str) -> str:
+    return trial.label() + ("" if status == "completed" else f" ({status})")
 
 
 def _finite(value) -> bool:
