@@ -181,7 +181,7 @@ def test_console_script_is_declared():
 
 @pytest.mark.slow  # about 10 s: a cluster, a worker started twice
 def test_a_killed_dask_worker_makes_its_trial_run_again(write_config, tmp_path):
-    distributed = pytest.importorskip("distributed")
+    import distributed
     # One trial long enough (about a second) to be killed in the middle.
     config = write_config(LINREG.replace("n_samples: 200", "n_samples: 4000").replace("epochs: 5, batch_size: 16", "epochs: 40, batch_size: 16"))
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, host="127.0.0.1", dashboard_address=None) as cluster, distributed.Client(cluster) as client:

@@ -36,9 +36,10 @@ def write_tables(folder: Path, table: list[dict]) -> None:
 
 
 def markdown(table: list[dict]) -> list[str]:
-    """The rows as a Markdown table, numbers to 6 significant digits."""
-    lines = ["| " + " | ".join(table[0]) + " |", "|" + "---|" * len(table[0])]
-    return lines + ["| " + " | ".join(_md_cell(value) for value in row.values()) + " |" for row in table]
+    """The rows as a Markdown table, numbers to 6 significant digits; the error column only if a trial raised."""
+    columns = [column for column in table[0] if column != "error" or any(row["error"] for row in table)]
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    return lines + ["| " + " | ".join(_md_cell(row[column]) for column in columns) + " |" for row in table]
 
 
 def plot_curves(folder: Path, sweep, outcomes: dict) -> Path:
