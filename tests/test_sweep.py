@@ -179,26 +179,57 @@ def test_console_script_is_declared():
     assert getattr(__import__(module, fromlist=[function]), function) is sweep_main
 
 
+def long_trial_config(write_config):
+    """A trial that trains for about a second, long enough to be killed in the middle."""
+    return write_config(LINREG.replace("n_samples: 200", "n_samples: 4000").replace("epochs: 5, batch_size: 16", "epochs: 40, batch_size: 16"))
+
+
+def wait_for_training(folder):
+    while not list(folder.glob("*/*/steps.csv")):  # a trial has begun training
+        time.sleep(0.02)
+
+
+def sweep_in_thread(args):
+    result = {}
+    thread = threading.Thread(target=lambda: result.update(status=sweep_main(args)))
+    thread.start()
+    return thread, result
+
+
+@pytest.mark.slow  # about 10 s: two sweeps of trials that take a second
+def test_a_killed_pool_worker_stops_the_sweep_and_resume_finishes_it(write_config, tmp_path):
+    import psutil
+
+    args = [str(long_trial_config(write_config)), "--grid", "optimizer.lr=0.05,0.06", "--workers", "1", "--runs-dir", str(tmp_path), "--no-progress"]
+    thread, result = sweep_in_thread(args)
+    wait_for_training(tmp_path / "tiny-sweep")
+    (worker,) = [child for child in psutil.Process().children() if "spawn_main" in " ".join(child.cmdline())]
+    worker.kill()
+    thread.join(timeout=60)
+    folder = only_folder(tmp_path / "tiny-sweep")
+    rows = {row["trial"]: row for row in read_csv(folder / "summary.csv")}
+    assert result["status"] == 1
+    assert [row["status"] for row in rows.values()] == ["interrupted", "not run"]
+    assert "BrokenProcessPool" in rows["000-lr=0.05"]["error"]
+    assert sweep_main(["--resume", str(folder), "--workers", "2", "--no-progress"]) == 0
+    assert {row["status"] for row in read_csv(folder / "summary.csv")} == {"completed"}
+
+
 @pytest.mark.slow  # about 10 s: a cluster, a worker started twice
 def test_a_killed_dask_worker_makes_its_trial_run_again(write_config, tmp_path):
     import distributed
-    # One trial long enough (about a second) to be killed in the middle.
-    config = write_config(LINREG.replace("n_samples: 200", "n_samples: 4000").replace("epochs: 5, batch_size: 16", "epochs: 40, batch_size: 16"))
+
+    config = long_trial_config(write_config)
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, host="127.0.0.1", dashboard_address=None) as cluster, distributed.Client(cluster) as client:
         (first_pid,) = client.run(os.getpid).values()
-        args = [str(config), "--grid", "optimizer.lr=0.05", "--dask", cluster.scheduler_address, "--runs-dir", str(tmp_path), "--no-progress"]
-        result = {}
-        sweeping = threading.Thread(target=lambda: result.update(status=sweep_main(args)))
-        sweeping.start()
-        steps = tmp_path / "tiny-sweep"
-        while not list(steps.glob("*/*/steps.csv")):  # the trial has begun training
-            time.sleep(0.02)
+        thread, result = sweep_in_thread([str(config), "--grid", "optimizer.lr=0.05", "--dask", cluster.scheduler_address, "--runs-dir", str(tmp_path), "--no-progress"])
+        wait_for_training(tmp_path / "tiny-sweep")
         killed_at = time.time()
         os.kill(first_pid, 9)
-        sweeping.join(timeout=60)
+        thread.join(timeout=60)
         (second_pid,) = client.run(os.getpid).values()
     assert result["status"] == 0 and second_pid != first_pid
-    (trial,) = only_folder(steps).glob("000-*")
+    (trial,) = only_folder(tmp_path / "tiny-sweep").glob("000-*")
     assert json.loads((trial / "summary.json").read_text())["status"] == "completed"
     assert (trial / "config.yaml").stat().st_mtime > killed_at  # the trial started again after the kill
     steps_logged = [int(row["step"]) for row in read_csv(trial / "steps.csv")]

@@ -1,9 +1,9 @@
 """Sweeps: one config run many times with different values, each trial an ordinary run.
 
     sweep = plan("configs/linreg.yaml", grid=["optimizer.lr=0.01,0.1"])   # validates every trial
-    with open_executor(workers=2) as executor:                           # or dask="local" / an address
+    with open_executor(workers=2) as (executor, slots):                  # or dask="local" / an address
         folder = start(sweep, runs_dir="runs")
-        outcomes = run(sweep, folder, executor)
+        outcomes = run(sweep, folder, executor, slots=slots)
 
 A trial is `run_trial(task)`: a top-level function of plain data that trains into the trial's own
 folder and returns what the folder says, so a local process pool and a Dask cluster both run it and
@@ -17,7 +17,7 @@ import multiprocessing
 import os
 import shutil
 import warnings
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,9 +66,8 @@ class TrialTask:
 
 def plan(config, overrides=(), grid=(), random=(), trials=None, seed=None) -> Sweep:
     """The sweep's trials, each one's config validated before anything runs. Raises UserError."""
-    config = Path(config)
-    space = read_space(config, grid, random, trials, seed)
-    return _validated(Sweep(config.resolve(), list(overrides), space, expand(space), monitor=""))
+    space = read_space(Path(config), grid, random, trials, seed)
+    return _validated(Path(config).resolve(), list(overrides), space, expand(space))
 
 
 def load(folder: Path) -> Sweep:
@@ -76,22 +75,23 @@ def load(folder: Path) -> Sweep:
     path = Path(folder) / "sweep.yaml"
     try:
         recorded = yaml.safe_load(path.read_text())
-    except (OSError, yaml.YAMLError) as error:
-        raise UserError(f"cannot resume from {folder}: {path} cannot be read ({error}). Give the folder of a sweep, the one holding sweep.yaml.") from None
-    space = Space(recorded["grid"], {key: parse_distribution(text, str(path)) for key, text in recorded["random"].items()}, recorded["trials"], recorded["seed"])
-    trials = [Trial(index, entry["id"], entry["values"]) for index, entry in enumerate(recorded["expanded"])]
-    return _validated(Sweep(Path(recorded["config"]), recorded["overrides"], space, trials, monitor=""))
+        random = {key: parse_distribution(text, str(path)) for key, text in recorded["random"].items()}
+        space = Space(recorded["grid"], random, recorded["trials"], recorded["seed"])
+        trials = [Trial(index, entry["id"], entry["values"]) for index, entry in enumerate(recorded["expanded"])]
+        config, overrides = Path(recorded["config"]), recorded["overrides"]
+    except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError) as error:
+        raise UserError(f"cannot resume from {folder}: {path} cannot be read ({type(error).__name__}: {error}). Give the folder of a sweep, the one holding sweep.yaml.") from None
+    return _validated(config, overrides, space, trials)
 
 
-def _validated(sweep: Sweep) -> Sweep:
-    base = load_config(sweep.config, sweep.overrides)
-    sweep.monitor = "val_loss" if base.data.val_fraction > 0 else "train_loss"
-    for trial in sweep.trials:
+def _validated(config: Path, overrides: list[str], space: Space, trials: list[Trial]) -> Sweep:
+    base = load_config(config, overrides)
+    for trial in trials:
         try:
-            load_config(sweep.config, [*sweep.overrides, *trial.overrides()])
+            load_config(config, [*overrides, *trial.overrides()])
         except ConfigError as error:
             raise ConfigError(f"trial {trial.id} has a bad config, so no trial was started: {error}") from None
-    return sweep
+    return Sweep(config, overrides, space, trials, monitor="val_loss" if base.data.val_fraction > 0 else "train_loss")
 
 
 def start(sweep: Sweep, runs_dir) -> Path:
@@ -105,8 +105,9 @@ def run(sweep: Sweep, folder: Path, executor, *, slots=lambda: os.cpu_count(), f
     """Run the trials that have not finished, at most `slots()` at a time; return every trial's outcome.
 
     A trial that fails or diverges is recorded and the sweep goes on, unless `fail_fast`: then no
-    more trials start (those running finish and are recorded). `on_change(outcomes, running)` is
-    called after each trial, for progress bars and summaries.
+    more trials start (those running finish and are recorded). A broken process pool (a worker
+    killed) starts no more trials either. `on_change(outcomes, running)` is called after each
+    trial, for progress bars and summaries.
     """
     outcomes = {trial.id: read_outcome(folder / trial.id) for trial in sweep.trials}
     waiting = [trial for trial in sweep.trials if outcomes[trial.id].status not in FINISHED]
@@ -117,7 +118,10 @@ def run(sweep: Sweep, folder: Path, executor, *, slots=lambda: os.cpu_count(), f
             while waiting and not stop and len(running) < slots():
                 trial = waiting.pop(0)
                 task = TrialTask(str(sweep.config), (*sweep.overrides, *trial.overrides()), str(folder / trial.id))
-                running[executor.submit(run_trial, task)] = trial
+                try:
+                    running[executor.submit(run_trial, task)] = trial
+                except BrokenExecutor:
+                    stop = True  # the trials not started stay "not run", for --resume
             on_change(outcomes, len(running))
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in finished:
@@ -134,8 +138,8 @@ def run(sweep: Sweep, folder: Path, executor, *, slots=lambda: os.cpu_count(), f
 def _result(future) -> Outcome:
     try:
         return future.result()
-    except Exception as error:  # the worker process died (out of memory, killed) more often than Dask retries
-        return Outcome("failed", error=f"the worker running this trial was lost: {type(error).__name__}: {error}")
+    except Exception as error:  # its worker process died (killed, out of memory; on Dask, more often than it retries)
+        return Outcome("interrupted", error=f"{type(error).__name__}: {error}")  # not finished: --resume runs it again
 
 
 def run_trial(task: TrialTask) -> Outcome:

@@ -13,7 +13,7 @@ from pathlib import Path
 from trainer.cli import EXIT_BAD_INPUT, EXIT_INTERRUPTED
 from trainer.errors import UserError
 
-EXIT_TRIAL_FAILED = 1
+EXIT_NOT_EVERY_TRIAL_RAN = 1  # a trial raised, or was not run (--fail-fast, a lost worker)
 
 
 def sweep_parser() -> argparse.ArgumentParser:
@@ -82,7 +82,8 @@ def main(argv: list[str] | None = None) -> int:
     sweep_report.plot_curves(folder, plan, outcomes)
     table = sweep_report.rows(plan, outcomes)
     print(_report(table, folder, time.perf_counter() - started))
-    return EXIT_TRIAL_FAILED if any(row["status"] == "failed" for row in table) else 0
+    every_trial_ran = all(row["status"] in sweep.FINISHED and row["status"] != "failed" for row in table)
+    return 0 if every_trial_ran else EXIT_NOT_EVERY_TRIAL_RAN
 
 
 def _report(table: list[dict], folder, seconds: float) -> str:
