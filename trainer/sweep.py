@@ -16,6 +16,8 @@ import math
 import multiprocessing
 import os
 import shutil
+import signal
+import threading
 import warnings
 from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -223,10 +225,11 @@ def _dask_client(address: str, workers: int):
     except ImportError:
         raise UserError('--dask needs Dask\'s "distributed" package: pip install "trainer[dask]" (or pip install "dask[distributed]").') from None
     if address == "local":
-        cluster = LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-            dashboard_address=None, silence_logs=logging.ERROR,
-        )
+        with _sigint_ignored():  # by the worker processes (they inherit it): Ctrl-C stops the sweep, which closes the cluster
+            cluster = LocalCluster(
+                n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                dashboard_address=None, silence_logs=logging.ERROR,
+            )
         with cluster, Client(cluster) as client:
             yield client
         return
@@ -239,3 +242,16 @@ def _dask_client(address: str, workers: int):
         ) from None
     with client:
         yield client
+
+
+@contextlib.contextmanager
+def _sigint_ignored():
+    """Ignore Ctrl-C while starting child processes; they keep ignoring it, while this process gets it again."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread handles signals
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
