@@ -91,6 +91,7 @@ def test_same_last_key_part_keeps_the_whole_key(write_config):
         (["optimizer.lr=0.1"], [], 3, "nothing is drawn"),
         ([], ["optimizer.lr=uniform:0.1:1"], 0, "trials should be a whole number >= 1"),
         ([], [], None, "nothing to sweep"),
+        (["optimizer.lr=0.1"], ["optimizer.lr=uniform:0.1:1"], 2, "optimizer.lr is swept by more than one"),
     ],
 )
 def test_bad_sweep_flags_are_clear_errors(write_config, grid, random, trials, expected):

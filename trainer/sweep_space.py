@@ -90,14 +90,15 @@ def read_space(config_path: Path, grid_flags=(), random_flags=(), trials: int | 
     """The config's `sweep:` block with the command-line flags on top; raises UserError on bad input."""
     raw, lines = load_yaml(Path(config_path))
     space = _space_from_block(raw.get("sweep"), config_path, lines)
-    for text in grid_flags:
-        key, values = parse_grid_flag(text)
-        space.random.pop(key, None)
-        space.grid[key] = values
-    for text in random_flags:
-        key, dist = parse_random_flag(text)
+    flags = [parse_grid_flag(text) for text in grid_flags] + [parse_random_flag(text) for text in random_flags]
+    keys = [key for key, _ in flags]
+    for key in keys:
+        if keys.count(key) > 1:
+            raise UserError(f"{key} is swept by more than one --grid or --random flag; keep one of them.")
+    for key, values in flags:
         space.grid.pop(key, None)
-        space.random[key] = dist
+        space.random.pop(key, None)
+        (space.random if isinstance(values, Distribution) else space.grid)[key] = values
     if trials is not None:
         space.trials = trials
     if seed is not None:
