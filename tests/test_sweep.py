@@ -203,7 +203,8 @@ def test_a_killed_pool_worker_stops_the_sweep_and_resume_finishes_it(write_confi
     args = [str(long_trial_config(write_config)), "--grid", "optimizer.lr=0.05,0.06", "--workers", "1", "--runs-dir", str(tmp_path), "--no-progress"]
     thread, result = sweep_in_thread(args)
     wait_for_training(tmp_path / "tiny-sweep")
-    (worker,) = [child for child in psutil.Process().children() if "spawn_main" in " ".join(child.cmdline())]
+    (fork_server,) = [child for child in psutil.Process().children() if "forkserver" in " ".join(child.cmdline())]
+    (worker,) = fork_server.children()
     worker.kill()
     thread.join(timeout=60)
     folder = only_folder(tmp_path / "tiny-sweep")
