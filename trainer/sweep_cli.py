@@ -52,7 +52,7 @@ def _positive(text: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = sweep_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_intermixed_args(argv)  # overrides may follow the flags
     if args.resume and (args.config or args.grid or args.random or args.trials is not None or args.seed is not None):
         parser.error("--resume repeats the sweep recorded in SWEEP_DIR/sweep.yaml: give no config, overrides, --grid, --random, --trials or --seed with it")
     if not args.resume and not args.config:
@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         plan = sweep.load(folder) if args.resume else sweep.plan(args.config, args.overrides, args.grid, args.random, args.trials, args.seed)
         with sweep.open_executor(args.workers, args.dask) as (executor, slots):
             folder = folder or sweep.start(plan, args.runs_dir)
-            print(f"sweep: {len(plan.trials)} trials in {folder}", file=sys.stderr)
+            print(f"sweep: {_trials(len(plan.trials))} in {folder}", file=sys.stderr)
             with _ProgressBar(plan, disable=args.no_progress) as bar:
 
                 def on_change(outcomes, running):
@@ -93,12 +93,16 @@ def _report(table: list[dict], folder, seconds: float) -> str:
     from trainer.sweep_report import markdown
 
     counts = Counter(row["status"] for row in table)
-    lines = [f"{len(table)} trials in {seconds:.1f} s: " + ", ".join(f"{n} {status}" for status, n in counts.items())]
+    lines = [f"{_trials(len(table))} in {seconds:.1f} s: " + ", ".join(f"{n} {status}" for status, n in counts.items())]
     lines += markdown(table[:10])
     if len(table) > 10:
         lines.append(f"... {len(table) - 10} more in summary.md")
     lines.append(f"sweep folder: {folder}")
     return "\n".join(lines)
+
+
+def _trials(count: int) -> str:
+    return f"{count} trial{'' if count == 1 else 's'}"
 
 
 class _ProgressBar:
