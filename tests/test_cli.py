@@ -70,3 +70,21 @@ def test_unwritable_runs_dir_is_a_clear_error(tmp_path, write_config):
 def test_console_script_and_help():
     result = subprocess.run(["mgtrain", "--help"], capture_output=True, text=True)
     assert result.returncode == 0 and "key=value" in result.stdout
+
+
+@pytest.mark.parametrize("args", [["--help"], [str(CONFIGS / "linreg.yaml"), "--check", "optimizer.lr=0.2"]])
+def test_help_and_check_import_no_heavy_library(args):
+    code = (
+        "import sys\nfrom trainer.cli import main\n"
+        f"try:\n    main({args!r})\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('sklearn', 'matplotlib', 'dask', 'distributed', 'scipy') if m in sys.modules]\n"
+        "assert not heavy, heavy\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+def test_check_prints_the_resolved_config(tmp_path):
+    result = train_cli(CONFIGS / "linreg.yaml", "--check", "optimizer.lr=0.2", cwd=tmp_path)
+    assert result.returncode == 0 and "lr: 0.2" in result.stdout and "is valid" in result.stderr
+    assert not (tmp_path / "runs").exists()

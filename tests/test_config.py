@@ -17,7 +17,7 @@ def test_linreg_config_is_typed_and_filled_with_defaults():
     assert config.optimizer.type == "sgd" and config.optimizer.lr == 0.05
     assert config.model.type == "linear" and config.model.options() == {"init": "zeros"}
     assert config.data.options() == {"n_samples": 500, "n_features": 3, "noise": 0.1, "bias": 0.0}
-    assert config.to_dict()["trainer"] == {"epochs": 20, "batch_size": 32}
+    assert config.to_dict()["trainer"]["epochs"] == 20 and config.to_dict()["trainer"]["batch_size"] == 32
 
 
 def test_name_defaults_to_the_file_stem(write_config):

@@ -131,14 +131,17 @@ def test_batches_cover_every_row_once_per_epoch_with_a_partial_last_batch(tmp_pa
 def test_run_folder_holds_config_logs_summary_and_plot(tmp_path, write_config):
     run = trainer.train(write_config(), runs_dir=tmp_path)
     assert run.folder.parent == tmp_path / "tiny"
-    assert {p.name for p in run.folder.iterdir()} == {"config.yaml", "steps.csv", "epochs.csv", "summary.json", "loss.png"}
+    assert {p.name for p in run.folder.iterdir()} == {
+        "config.yaml", "environment.json", "steps.csv", "epochs.csv", "summary.json", "loss.png", "checkpoints"
+    }
+    assert {p.name for p in (run.folder / "checkpoints").iterdir()} == {"last.npz", "previous.npz", "best.npz"}
     assert load_config(run.folder / "config.yaml").to_dict() == {**run.config.to_dict(), "name": "tiny"}
     summary = run.summary
     for key in ("status", "epochs_completed", "steps", "train_loss", "val_loss", "seconds", "weights", "bias"):
         assert key in summary
     assert summary["status"] == "completed" and summary["epochs_completed"] == 5
     epochs = (run.folder / "epochs.csv").read_text().splitlines()
-    assert epochs[0] == "epoch,train_loss,val_loss" and len(epochs) == 6
+    assert epochs[0] == "epoch,train_loss,val_loss,val_r2" and len(epochs) == 6  # r2: the default metric of a regression
     assert float(epochs[-1].split(",")[2]) == summary["val_loss"]
     assert (run.folder / "loss.png").read_bytes()[:4] == b"\x89PNG"
 

@@ -1,8 +1,8 @@
 """trainer: a config-driven training framework on MyGrad."""
 
 
-def train(config, overrides=(), **options):
-    """Train from a config file or Config; see trainer.run.train."""
+def train(config=None, overrides=(), **options):
+    """Train from a config file or Config, or continue a run with resume=RUN_DIR; see trainer.run.train."""
     from trainer.run import train as run_training  # imported on use, so `import trainer` stays light
 
     return run_training(config, overrides, **options)

@@ -7,6 +7,8 @@ A callback overrides any of the hooks of `Callback`; a user's own callback can b
 import math
 from pathlib import Path
 
+from trainer.files import write_atomically
+
 
 class Callback:
     def on_train_begin(self, state) -> None:
@@ -98,14 +100,17 @@ class CSVLogger(Callback):
     def __init__(self, folder: Path):
         self.steps_path = folder / "steps.csv"
         self.epochs_path = folder / "epochs.csv"
-        self.rows: list[str] = []
+        self.rows: list[tuple] = []
 
     def on_train_begin(self, state):
-        if not self.steps_path.exists():
-            self.steps_path.write_text("step,epoch,loss,lr\n")
+        """Start the files, or, for a resumed run, cut them back to the checkpoint it resumes from
+        (a run killed after writing logs but before its next checkpoint wrote rows it will redo)."""
+        _keep_rows(self.steps_path, "step,epoch,loss,lr", state.step)
+        if self.epochs_path.exists():  # its header comes from the first epoch's logs
+            _keep_rows(self.epochs_path, None, len(state.history))
 
     def on_step_end(self, state, loss):
-        self.rows.append(f"{state.step},{state.epoch},{loss!r},{state.optimizer.lr!r}\n")
+        self.rows.append((state.step, state.epoch, loss, state.optimizer.lr))  # formatted in bulk by flush()
 
     def on_epoch_end(self, state, logs):
         self.flush()
@@ -120,8 +125,20 @@ class CSVLogger(Callback):
 
     def flush(self):
         with open(self.steps_path, "a") as file:
-            file.writelines(self.rows)
+            file.writelines(f"{step},{epoch},{loss!r},{lr!r}\n" for step, epoch, loss, lr in self.rows)
         self.rows.clear()
+
+
+def _keep_rows(path: Path, header: str | None, last: int) -> None:
+    """Keep the header and the rows whose first cell is at most `last` (or start the file with `header`)."""
+    if not path.exists():
+        path.write_text(header + "\n")
+        return
+    lines = path.read_text().splitlines(keepends=True)
+    # A line without its newline is one the killed process did not finish writing.
+    kept = lines[:1] + [line for line in lines[1:] if line.endswith("\n") and int(line.split(",", 1)[0]) <= last]
+    if kept != lines:
+        write_atomically(path, "".join(kept))
 
 
 def _cell(value) -> str:

@@ -1,14 +1,18 @@
-"""Command line: `mgtrain CONFIG [key=value ...] [--runs-dir DIR]` (also `python scripts/train.py`).
+"""Command line: `mgtrain CONFIG [key=value ...] [--runs-dir DIR]`, `mgtrain --resume RUN_DIR`
+(also `python scripts/train.py ...`).
 
-A mistake in the input prints one paragraph that says what to fix, and exits with status 2.
+Exit status: 0 trained (or stopped early), 2 bad input (one paragraph that says what to fix),
+3 diverged, 130 interrupted (Ctrl-C or SIGTERM; the printed command resumes the run).
 """
 
 import argparse
+import os
 import sys
 
 from trainer.errors import UserError
 
 EXIT_BAD_INPUT = 2
+EXIT_DIVERGED = 3
 EXIT_INTERRUPTED = 130
 
 
@@ -16,30 +20,62 @@ def train_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mgtrain",
         description="Train a model described by a YAML config, with MyGrad.",
-        epilog="example: mgtrain configs/linreg.yaml optimizer.lr=0.05 trainer.epochs=5 --runs-dir /tmp/runs",
+        epilog="examples:\n  mgtrain configs/linreg.yaml optimizer.lr=0.05 trainer.epochs=5 --runs-dir /tmp/runs\n"
+        "  mgtrain --resume runs/linreg/2026-11-29_10-00-00 trainer.epochs=40",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("config", help="the YAML config file, e.g. configs/linreg.yaml")
+    parser.add_argument("config", nargs="?", help="the YAML config file, e.g. configs/linreg.yaml (optional with --resume)")
     parser.add_argument("overrides", nargs="*", metavar="key=value", help="change a config key, e.g. optimizer.lr=0.05")
     parser.add_argument("--runs-dir", default="runs", help="where run folders go (default: runs/)")
+    parser.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR from its last checkpoint")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--check", action="store_true", help="only check the config and print it resolved; train nothing")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = train_parser().parse_args(argv)
-    from trainer import report
-    from trainer.run import train
-
+    parser = train_parser()
+    args = parser.parse_intermixed_args(argv)
+    if args.config and "=" in args.config and args.resume:  # `--resume DIR key=value`: no config file given
+        args.overrides.insert(0, args.config)
+        args.config = None
+    if not args.config and not args.resume:
+        parser.error("give a config file (e.g. configs/linreg.yaml) or --resume RUN_DIR")
     try:
-        run = train(args.config, args.overrides, runs_dir=args.runs_dir, progress=not args.no_progress)
+        if args.check:
+            return _check(args.config, args.overrides)
+        from trainer import report
+        from trainer.run import train
+
+        run = train(args.config, args.overrides, runs_dir=args.runs_dir, resume=args.resume, progress=not args.no_progress)
     except UserError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        print("interrupted.", file=sys.stderr)
-        return EXIT_INTERRUPTED
     print(report.end_of_run(run.summary))
+    if run.summary["status"] == "diverged":
+        print(f"\n{run.summary['divergence']}", file=sys.stderr)
+        return EXIT_DIVERGED
+    if run.summary["status"] == "interrupted":
+        print(f"\ninterrupted: the last checkpoint is saved. Continue the run with:\n  {_command()} --resume {run.folder}", file=sys.stderr)
+        return EXIT_INTERRUPTED
     return 0
+
+
+def _check(config_path: str, overrides: list[str]) -> int:
+    import yaml
+
+    from trainer.config import load_config
+
+    config = load_config(config_path, overrides)
+    print(yaml.safe_dump(config.to_dict(), sort_keys=False), end="")
+    print(f"# {config_path}: the config is valid.", file=sys.stderr)
+    return 0
+
+
+def _command() -> str:
+    """How this program was started: `python scripts/train.py` or `mgtrain`."""
+    program = sys.argv[0]
+    return f"python {program}" if program.endswith(".py") else os.path.basename(program)
 
 
 if __name__ == "__main__":

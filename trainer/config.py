@@ -1,19 +1,21 @@
 """Config: a YAML file plus `key=value` overrides -> one validated, typed `Config`.
 
-Every component block (data, model, loss, optimizer) is checked against the signature of the
-registered entry it names, so the schema is the code. Every error names the key, the bad value,
+Every component block (data, model, loss, optimizer, schedule) is checked against the signature
+of the registered entry it names (or of the user's own class it points to), so the schema is the code. Every error names the key, the bad value,
 what is allowed, and where it stands (file and line, or the command-line override).
 """
 
+import functools
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import annotated_types
 import pydantic
+import yaml
 from pydantic import Field
 
-from trainer import data, losses, models, optimizers
+from trainer import data, external, losses, metrics, models, optimizers, schedules
 from trainer.errors import ConfigError, did_you_mean
 from trainer.registry import Component, Registry
 from trainer.yamlfile import load_yaml, parse_value
@@ -30,20 +32,58 @@ def _folder_name(name: str) -> str:
     return name
 
 
+Mode = Literal["min", "max"]
+
+
+class EarlyStoppingSettings(pydantic.BaseModel):
+    """Stop when `monitor` has not improved by more than `min_delta` for `patience` epochs."""
+
+    model_config = Strict
+    monitor: str | None = None  # default: val_loss, or train_loss without a validation split
+    mode: Mode | None = None  # default: min for a loss, max otherwise
+    patience: Annotated[int, Field(ge=0)] = 5
+    min_delta: Annotated[float, Field(ge=0)] = 0.0
+    restore_best: bool = True  # on stopping, put back the parameters of the best epoch
+
+
 class TrainerSettings(pydantic.BaseModel):
     model_config = Strict
     epochs: Annotated[int, Field(ge=1)] = 20
     batch_size: Annotated[int, Field(ge=1)] = 32
+    checkpoint_every: Annotated[int, Field(ge=1)] | None = None  # steps; `last` is also saved every epoch
+    monitor: str | None = None  # what `best` checkpoints by; defaults as for early stopping
+    mode: Mode | None = None
+    early_stopping: EarlyStoppingSettings | None = None
+    divergence_factor: Annotated[float, Field(gt=1)] = 1000.0  # a loss this many times its best is divergence
+    clip_grad_norm: Annotated[float, Field(gt=0)] | None = None  # rescale the gradients to this global L2 norm at most
+
+
+class Regularization(pydantic.BaseModel):
+    """A penalty on the model's weights (not its biases), added to the loss."""
+
+    model_config = Strict
+    l1: Annotated[float, Field(ge=0)] = 0.0  # l1 * sum |w|
+    l2: Annotated[float, Field(ge=0)] = 0.0  # l2 * sum w^2
+
+
+def _metric_names(names: list[str]) -> list[str]:
+    for name in names:
+        if name not in metrics.METRICS:
+            raise ValueError(f'there is no metric "{name}".{did_you_mean(name, metrics.METRICS)} Known metrics: {", ".join(metrics.METRICS)}')
+    return names
 
 
 class Config(pydantic.BaseModel):
     model_config = Strict
     name: Annotated[str, pydantic.AfterValidator(_folder_name)]
-    seed: Annotated[int, Field(ge=0)] = 0
+    seed: Annotated[int, Field(ge=0, lt=2**32)] = 0
     data: data.DataComponent
     model: Component
     loss: Component
     optimizer: Component
+    schedule: schedules.ScheduleComponent | None = None
+    regularization: Regularization = Regularization()
+    metrics: Annotated[list[str], pydantic.AfterValidator(_metric_names)] | None = None  # None: the task's defaults
     trainer: TrainerSettings = TrainerSettings()
 
     _source: Path | None = pydantic.PrivateAttr(default=None)
@@ -62,12 +102,25 @@ class Config(pydantic.BaseModel):
         """The resolved config, every default filled in, ready to save as YAML."""
         return self.model_dump(mode="json")
 
+    def epoch_log_keys(self) -> list[str]:
+        """The values logged every epoch, which `monitor` may name (metrics: those named in `metrics:`)."""
+        if not self.data.val_fraction:
+            return ["train_loss"]
+        return ["train_loss", "val_loss"] + [f"val_{name}" for name in self.metrics or ()]
+
+    def monitored(self, monitor: str | None, mode: str | None) -> tuple[str, str]:
+        """(monitor, mode) with their defaults filled in: min for a loss or an error, max for a score."""
+        monitor = monitor or ("val_loss" if self.data.val_fraction else "train_loss")
+        lower_is_better = monitor.endswith("loss") or monitor.removeprefix("val_") in metrics.LOWER_IS_BETTER
+        return monitor, mode or ("min" if lower_is_better else "max")
+
 
 COMPONENTS: dict[str, Registry] = {
     "data": data.DATASETS,
     "model": models.MODELS,
     "loss": losses.LOSSES,
     "optimizer": optimizers.OPTIMIZERS,
+    "schedule": schedules.SCHEDULES,
 }
 
 
@@ -128,32 +181,64 @@ def _apply_override(raw: dict, text: str, locations: Locations) -> None:
                 f'the command-line override "{text}" cannot set {key}: {dotted} is {child!r}, not a mapping of keys.'
             )
         node = child
-    node[keys[-1]] = parse_value(value)
+    try:
+        node[keys[-1]] = parse_value(value)
+    except yaml.YAMLError as error:
+        raise ConfigError(
+            f'the value in the command-line override "{text}" cannot be read as YAML ({getattr(error, "problem", error)}); '
+            f"write a number, true/false, a list like [1, 2], or quote text: {key}='\"{value}\"'."
+        ) from None
     locations.overrides[keys] = f'"{text}"'
 
 
 def _validate(raw: dict, locations: Locations, base_dir: Path) -> Config:
     problems: list[str] = []
     schemas = {}
+    signatures = {}  # of the users' own classes, for messages about their options
     for key, registry in COMPONENTS.items():
-        if key not in raw:
-            continue  # reported as missing by the validation below
-        raw[key], schema = _component(key, raw[key], registry, locations, problems)
-        schemas[key] = (schema, ...)
-    schema = pydantic.create_model("Config", __base__=Config, **schemas)
+        if raw.get(key) is None:
+            continue  # reported as missing by the validation below, or optional
+        raw[key], schema = _component(key, raw[key], registry, locations, problems, base_dir)
+        schemas[key] = schema
+        if schema is not Any and external.is_external(raw[key]["type"]):
+            signatures[key] = external.describe_signature(registry.get(raw[key]["type"]))
+    schema = _config_schema(tuple(schemas.items()))
     try:
         config = schema.model_validate(raw, context={"base_dir": base_dir})
     except pydantic.ValidationError as error:
-        problems += [_describe(schema, issue, locations) for issue in error.errors()]
+        problems += [_describe(schema, issue, locations, signatures) for issue in error.errors()]
+    else:
+        if not problems:  # a component with an unknown type was validated as Any: nothing to look at
+            problems += _unlogged_monitors(config, locations)
     if problems:
         raise ConfigError(_join(locations.path, problems))
     return config
 
 
-def _component(key: str, block, registry: Registry, locations: Locations, problems: list[str]):
+def _unlogged_monitors(config: Config, locations: Locations) -> list[str]:
+    logged = config.epoch_log_keys()
+    keys = [("trainer", "monitor"), ("trainer", "early_stopping", "monitor")]
+    values = [config.trainer.monitor, config.trainer.early_stopping and config.trainer.early_stopping.monitor]
+    return [
+        f"{locations.describe(key)}: {'.'.join(key)} = {value!r} is not logged every epoch.{did_you_mean(value, logged)} "
+        f"It can be one of: {', '.join(logged)}."
+        for key, value in zip(keys, values)
+        if value is not None and value not in logged
+    ]
+
+
+@functools.cache
+def _config_schema(components: tuple) -> type[Config]:
+    """Config with each component's field typed by the schema of the entry it names."""
+    return pydantic.create_model("Config", __base__=Config, **{key: (schema, ...) for key, schema in components})
+
+
+def _component(key: str, block, registry: Registry, locations: Locations, problems: list[str], base_dir: Path):
     """Normalize `name` or {type: name, ...} and find the schema for its options."""
     if isinstance(block, str):
         block = {"type": block}
+    if isinstance(block, dict) and isinstance(block.get("type"), str) and external.is_external(block["type"]):
+        block["type"] = external.absolute_type(block["type"], base_dir)
     known = ", ".join(registry.names())
     if not isinstance(block, dict) or not isinstance(block.get("type"), str):
         problems.append(
@@ -168,19 +253,23 @@ def _component(key: str, block, registry: Registry, locations: Locations, proble
         return block, Any
 
 
-def _describe(schema: type[pydantic.BaseModel], issue: dict, locations: Locations) -> str:
+def _describe(schema: type[pydantic.BaseModel], issue: dict, locations: Locations, signatures: dict[str, str]) -> str:
     loc = issue["loc"]
     dotted = ".".join(map(str, loc)) or "the config"
     where = locations.describe(loc)
     kind = issue["type"]
+    signature = ""
+    if len(loc) == 2 and loc[0] in signatures:
+        provided = COMPONENTS[loc[0]].provided
+        signature = f" The signature is {signatures[loc[0]]}" + (f"; the framework supplies {', '.join(provided)} itself." if provided else ".")
     if kind == "extra_forbidden":
         allowed = _fields_at(schema, loc[:-1])
         return (
             f"{where}: unknown key {dotted}.{did_you_mean(loc[-1], allowed)} "
-            f"The keys allowed there are: {', '.join(allowed)}."
+            f"The keys allowed there are: {', '.join(allowed) or 'none'}.{signature}"
         )
     if kind == "missing":
-        return f"{where}: {dotted} is missing; it is required."
+        return f"{where}: {dotted} is missing; it is required.{signature}"
     message = issue["msg"].removeprefix("Value error, ")
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
         return f"{where}: {dotted} = {issue['input']!r} is out of range: it must be {_range(schema, loc)}."

@@ -1,15 +1,15 @@
 """Data sets by name, and the seeded train/val/test split with optional standardization.
 
-A loader returns a `Dataset` of float64 arrays: X is (N, features), y is (N, outputs), so a
-regression target has the same shape as the model's output. scikit-learn is imported inside the
-functions that use it, so checking a config stays fast.
+A loader returns a `Dataset`: X is float64 (N, features). A regression target y is float64
+(N, outputs), the same shape as the model's output; a classification target is integer class labels
+(N,). scikit-learn is imported inside the functions that use it, so checking a config stays fast.
 """
 
 import csv
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import numpy as np
 import pydantic
@@ -63,8 +63,21 @@ class Dataset:
     X: np.ndarray
     y: np.ndarray
     feature_names: list[str]
-    target_names: list[str]
+    target_names: list[str]  # regression: one name per output; classification: one per class
     truth: dict = field(default_factory=dict)  # e.g. the true weights of a synthetic data set
+    task: Literal["regression", "classification"] = "regression"
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.target_names)
+
+
+def classification(X, labels, feature_names=None, class_names=None) -> Dataset:
+    """A classification Dataset: labels become 0..K-1 (int64), names default to x0.. and the labels."""
+    classes, labels = np.unique(np.asarray(labels), return_inverse=True)
+    names = [str(name) for name in (class_names if class_names is not None else classes)]
+    features = list(feature_names) if feature_names is not None else [f"x{i}" for i in range(X.shape[1])]
+    return Dataset(np.asarray(X, dtype=np.float64), labels.astype(np.int64), features, names, task="classification")
 
 
 @dataclass(frozen=True)
@@ -163,7 +176,8 @@ def load_splits(component: DataComponent, seed: int) -> Splits:
     parts = {"val": None, "test": None}
     for name, size in (("test", n_test), ("val", n_val)):
         if size:
-            X, X_held, y, y_held = train_test_split(X, y, test_size=size, random_state=seed)
+            stratify = y if _can_stratify(dataset, y, size) else None  # the class shares of the whole, in every split
+            X, X_held, y, y_held = train_test_split(X, y, test_size=size, random_state=seed, stratify=stratify)
             parts[name] = (X_held, y_held)
     parts["train"] = (X, y)
     mean = scale = None
@@ -171,5 +185,19 @@ def load_splits(component: DataComponent, seed: int) -> Splits:
         scaler = StandardScaler().fit(X)
         parts = {name: part and (scaler.transform(part[0]), part[1]) for name, part in parts.items()}
         mean, scale = scaler.mean_, scaler.scale_
-    contiguous = {name: part and tuple(np.ascontiguousarray(a, dtype=np.float64) for a in part) for name, part in parts.items()}
+    target_type = np.int64 if dataset.task == "classification" else np.float64
+    contiguous = {
+        name: part and (np.ascontiguousarray(part[0], dtype=np.float64), np.ascontiguousarray(part[1], dtype=target_type))
+        for name, part in parts.items()
+    }
     return Splits(contiguous["train"], contiguous["val"], contiguous["test"], dataset, mean, scale)
+
+
+def _can_stratify(dataset: Dataset, y: np.ndarray, size: int) -> bool:
+    if dataset.task != "classification":
+        return False
+    counts = np.bincount(y)
+    return counts[counts > 0].min() >= 2 and min(size, len(y) - size) >= np.count_nonzero(counts)
+
+
+from trainer import datasets  # noqa: E402, F401  (registers the other data sets; it imports the names above)

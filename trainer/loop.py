@@ -12,6 +12,7 @@ import mygrad as mg
 import numpy as np
 
 from trainer.callbacks import Hooks
+from trainer.models import evaluation_mode
 
 
 @dataclass
@@ -22,6 +23,7 @@ class LoopState:
     optimizer: object
     epochs: int
     steps_per_epoch: int
+    rng: np.random.Generator  # orders the batches; its state is checkpointed
     epoch: int = 0  # the epoch in progress, or the last one finished
     step: int = 0  # parameter updates so far
     batch_in_epoch: int = 0  # batches done in the epoch in progress (0 between epochs)
@@ -32,10 +34,10 @@ class LoopState:
     status: str = "running"  # completed, interrupted, stopped_early, diverged, failed
 
 
-def fit(state: LoopState, loss_fn, train, val, *, batch_size: int, rng: np.random.Generator, callbacks=(), guard_memory=False):
+def fit(state: LoopState, loss_fn, train, val, *, batch_size: int, callbacks=(), guard_memory=False):
     """Train `state.model` in place. The data are NumPy arrays: constants that never get a gradient."""
     X, y = train
-    parameters = state.model.parameters
+    parameters, rng = state.model.parameters, state.rng
     hooks = Hooks(callbacks)
     hooks.on_train_begin(state)
     # Memory guarding (read-only arrays while a graph lives) catches bugs but costs 15-40% per step.
@@ -76,12 +78,13 @@ def fit(state: LoopState, loss_fn, train, val, *, batch_size: int, rng: np.rando
 
 
 def evaluate(model, loss_fn, split, chunk: int = 8192) -> float | None:
-    """The mean loss over a whole split (None when there is no such split), without building a graph."""
+    """The mean loss over a whole split (None when there is no such split), in evaluation mode (no
+    graph, no dropout)."""
     if split is None:
         return None
     X, y = split
     total = 0.0
-    with mg.no_autodiff:
+    with evaluation_mode(model):
         for start in range(0, len(X), chunk):
             total += loss_fn(model(X[start : start + chunk]), y[start : start + chunk]).item() * len(X[start : start + chunk])
     return total / len(X)

@@ -3,7 +3,8 @@
 A component's signature is its schema: the keyword arguments a config block may set are the
 parameters of the registered callable, with their annotations and defaults. Arguments the
 framework supplies itself (the data's width, a random generator, ...) are named in `provided`
-and left out of the schema.
+and left out of the schema. A name with a colon (`file.py:Name`, `package.module:Name`) is a
+user's own class or function, loaded by `trainer.external` and checked the same way.
 """
 
 import inspect
@@ -11,7 +12,8 @@ from typing import Any, Callable
 
 import pydantic
 
-from trainer.errors import ConfigError, did_you_mean
+from trainer import external
+from trainer.errors import ConfigError, UserError, did_you_mean
 
 
 class Component(pydantic.BaseModel):
@@ -26,8 +28,11 @@ class Component(pydantic.BaseModel):
 
 
 class Registry:
-    def __init__(self, kind: str, provided: tuple[str, ...] = (), base: type[Component] = Component):
+    def __init__(self, kind: str, provided: tuple[str, ...] = (), base: type[Component] = Component, plain_functions_are_entries=False):
+        """`plain_functions_are_entries`: a user's plain function is the component itself, not a
+        factory of it (a loss is `def my_loss(prediction, target)`; a user's class is still built)."""
         self.kind = kind
+        self.plain_functions_are_entries = plain_functions_are_entries
         self.provided = provided
         self.base = base
         self._entries: dict[str, Callable] = {}
@@ -46,12 +51,18 @@ class Registry:
         return sorted(self._entries)
 
     def get(self, name: str) -> Callable:
+        if external.is_external(name):
+            found = external.load(name)
+            if self.plain_functions_are_entries and inspect.isfunction(found):
+                return lambda: found
+            return found
         try:
             return self._entries[name]
         except KeyError:
+            own = f" For your own code, name the file and the class or function in it: {name}:Name." if name.endswith(".py") else ""
             raise ConfigError(
                 f'there is no {self.kind} called "{name}".{did_you_mean(name, self._entries)} '
-                f"Known {self.kind}s: {', '.join(self.names())}."
+                f"Known {self.kind}s: {', '.join(self.names())}.{own}"
             ) from None
 
     def schema(self, name: str) -> type[Component]:
@@ -75,4 +86,12 @@ class Registry:
         factory = self.get(component.type)
         accepted = inspect.signature(factory).parameters
         supplied = {key: value for key, value in provided.items() if key in accepted}
+        try:
+            inspect.signature(factory).bind(**component.options(), **supplied)
+        except TypeError as error:  # e.g. a user's class whose __init__ takes **kwargs but needs more
+            raise UserError(
+                f"{self.kind} {component.type} cannot be built from its config block: {error}. "
+                f"Its signature is {external.describe_signature(factory)}; the framework supplies "
+                f"{', '.join(self.provided) or 'nothing'}, the config block the rest."
+            ) from None
         return factory(**component.options(), **supplied)

@@ -46,11 +46,14 @@ def _bias(array: np.ndarray):
 
 def end_of_run(summary: dict) -> str:
     """The short report printed after training."""
-    lines = [
-        f"{summary['status']}: {summary['epochs_completed']} epochs, {summary['steps']} steps in {summary['seconds']:.2f} s",
-        "  " + "   ".join(f"{key} {summary[key]:.6g}" for key in ("train_loss", "val_loss", "test_loss") if summary.get(key) is not None),
-    ]
-    if "weights" in summary and isinstance(summary["bias"], float):
+    lines = [f"{summary['status']}: {summary['epochs_completed']} epochs, {summary['steps']} steps in {summary['seconds']:.2f} s"]
+    losses = [f"{key} {summary[key]:.6g}" for key in ("train_loss", "val_loss", "test_loss") if summary.get(key) is not None]
+    if losses:
+        lines.append("  " + "   ".join(losses))
+    scores = [key for key in summary if key.startswith(("val_", "test_")) and not key.endswith("_loss")]
+    if scores:
+        lines.append("  " + "   ".join(f"{key} {summary[key]:.4g}" for key in scores))
+    if "weights" in summary and isinstance(summary["bias"], float) and summary["status"] != "diverged":
         lines += _weights_table(summary)
     lines.append(f"run folder: {summary['folder']}")
     return "\n".join(lines)

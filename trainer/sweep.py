@@ -12,7 +12,6 @@ give the same numbers. The trial folders are the record: `--resume` reads their 
 
 import contextlib
 import json
-import math
 import multiprocessing
 import os
 import shutil
@@ -27,7 +26,8 @@ import yaml
 
 from trainer.config import load_config
 from trainer.errors import ConfigError, UserError
-from trainer.run import make_run_folder, write_atomically
+from trainer.files import write_atomically
+from trainer.run import make_timestamped_folder
 from trainer.sweep_space import Space, Trial, expand, parse_distribution, read_space
 
 FINISHED = ("completed", "stopped_early", "diverged", "failed")  # a resumed sweep skips these; others run again
@@ -42,7 +42,8 @@ class Sweep:
     overrides: list[str]  # applied to every trial, before the swept values
     space: Space
     trials: list[Trial]
-    monitor: str  # the per-epoch loss that ranks trials: val_loss, or train_loss without a validation split
+    monitor: str  # what ranks the trials: the config's trainer.monitor (default val_loss, or train_loss)
+    mode: str  # min or max: whether a lower or a higher monitored value is better
 
     def to_dict(self) -> dict:
         """sweep.yaml: what was asked, and the trials it expanded to (exact values, so a resume repeats them)."""
@@ -54,8 +55,9 @@ class Sweep:
 class Outcome:
     """What a trial's folder says: its status, losses per epoch, and the error if it raised."""
 
-    status: str  # completed, failed, diverged, interrupted, ... or "not run"
+    status: str  # completed, stopped_early, diverged, failed, interrupted, or "not run"
     epochs: list[dict] = field(default_factory=list)  # rows of epochs.csv
+    best: float | None = None  # the best monitored value over the epochs
     seconds: float | None = None
     error: str | None = None
 
@@ -94,12 +96,13 @@ def _validated(config: Path, overrides: list[str], space: Space, trials: list[Tr
             load_config(config, [*overrides, *trial.overrides()])
         except ConfigError as error:
             raise ConfigError(f"trial {trial.id} has a bad config, so no trial was started: {error}") from None
-    return Sweep(config, overrides, space, trials, monitor="val_loss" if base.data.val_fraction > 0 else "train_loss")
+    monitor, mode = base.monitored(base.trainer.monitor, base.trainer.mode)
+    return Sweep(config, overrides, space, trials, monitor, mode)
 
 
 def start(sweep: Sweep, runs_dir) -> Path:
     """A new sweep folder, RUNS_DIR/<name>-sweep/<timestamp>, with sweep.yaml in it."""
-    folder = make_run_folder(Path(runs_dir), load_config(sweep.config, sweep.overrides).name + "-sweep")
+    folder = make_timestamped_folder(Path(runs_dir) / (load_config(sweep.config, sweep.overrides).name + "-sweep"))
     write_atomically(folder / "sweep.yaml", yaml.safe_dump(sweep.to_dict(), sort_keys=False))
     return folder
 
@@ -152,18 +155,19 @@ def run_trial(task: TrialTask) -> Outcome:
     from trainer.run import train
 
     folder = Path(task.folder)
-    if folder.exists():
-        # An earlier attempt was interrupted (Ctrl-C, a lost worker). Once runs can resume from a
-        # checkpoint, this is where the trial would continue from its folder; for now it starts again.
-        shutil.rmtree(folder)
     # Trials already fill every core, so more BLAS threads per trial would only compete; a diverging
     # trial's overflow warnings would scramble the progress bar (its status says "diverged" instead).
     with threadpool_limits(limits=1), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         try:
-            train(task.config, list(task.overrides), folder=folder, progress=False)
+            try:
+                # An earlier attempt was interrupted (Ctrl-C, a lost worker): continue from its last checkpoint.
+                train(task.config, list(task.overrides), resume=folder, progress=False)
+            except UserError:  # no run there yet, or one that cannot continue exactly (its config changed)
+                shutil.rmtree(folder, ignore_errors=True)
+                train(task.config, list(task.overrides), folder=folder, progress=False)
         except KeyboardInterrupt:
-            pass  # the run recorded status "interrupted"; the sweep is stopping and --resume re-runs it
+            pass  # a second Ctrl-C: the run recorded status "interrupted"; --resume continues it
         except Exception as error:
             _record_error(folder, error)
     return read_outcome(folder)
@@ -184,11 +188,8 @@ def read_outcome(folder: Path) -> Outcome:
         return Outcome("not run")
     summary = json.loads(summary_path.read_text())
     epochs = _read_epochs(epochs_path) if epochs_path.exists() else []
-    status = summary["status"]
-    last = summary.get("train_loss")
-    if status == "completed" and last is not None and not math.isfinite(last):
-        status = "diverged"  # until runs detect divergence themselves: a loss that overflowed to inf or nan
-    return Outcome(status, epochs, summary.get("seconds"), summary.get("error"))
+    best = (summary.get("best") or {}).get("value")
+    return Outcome(summary["status"], epochs, best, summary.get("seconds"), summary.get("error"))
 
 
 def _read_epochs(path: Path) -> list[dict]:

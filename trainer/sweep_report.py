@@ -6,23 +6,24 @@ import math
 import statistics
 from pathlib import Path
 
-from trainer.run import write_atomically
+from trainer.files import write_atomically
 
 
 def rows(sweep, outcomes: dict) -> list[dict]:
-    """One row per trial: its id, a column per swept key, status, val_loss, best monitored loss,
-    seconds, error; sorted by the best monitored loss (lowest first), trials without one last."""
+    """One row per trial: its id, a column per swept key, status, val_loss, the best monitored value,
+    seconds, error; sorted best first (lowest or highest, as the monitor's mode says), trials without one last."""
     best = f"best_{sweep.monitor}"
     table = []
     for trial in sweep.trials:
         outcome = outcomes[trial.id]
-        losses = [epoch[sweep.monitor] for epoch in outcome.epochs if _finite(epoch.get(sweep.monitor))]
         last = outcome.epochs[-1] if outcome.epochs else {}
+        value = outcome.best if _finite(outcome.best) else None
         table.append({
             "trial": trial.id, **trial.values, "status": outcome.status, "val_loss": last.get("val_loss"),
-            best: min(losses) if losses else None, "seconds": outcome.seconds, "error": outcome.error,
+            best: value, "seconds": outcome.seconds, "error": outcome.error,
         })
-    return sorted(table, key=lambda row: (row[best] is None, row[best] or 0.0))
+    sign = 1 if sweep.mode == "min" else -1
+    return sorted(table, key=lambda row: (row[best] is None, sign * (row[best] or 0.0)))
 
 
 def write_tables(folder: Path, table: list[dict]) -> None:
@@ -43,11 +44,14 @@ def markdown(table: list[dict]) -> list[str]:
 
 
 def plot_curves(folder: Path, sweep, outcomes: dict) -> Path:
-    """curves.png: every trial's monitored loss per epoch on one set of axes, labelled by its swept values."""
+    """curves.png: every trial's validation loss (training loss without a validation split) per epoch,
+    on one set of axes, labelled by its swept values."""
     from trainer.plots import plt, scale_loss_axis  # matplotlib is slow to import: only once there is something to draw
 
+    rows = [epoch for outcome in outcomes.values() for epoch in outcome.epochs]
+    key = "val_loss" if any(_finite(epoch.get("val_loss")) for epoch in rows) else "train_loss"
     figure, axes = plt.subplots(figsize=(8, 5), layout="constrained")
-    curves = {_label(trial, outcomes[trial.id].status): [epoch.get(sweep.monitor) for epoch in outcomes[trial.id].epochs] for trial in sweep.trials}
+    curves = {_label(trial, outcomes[trial.id].status): [epoch.get(key) for epoch in outcomes[trial.id].epochs] for trial in sweep.trials}
     curves = {label: [math.nan if loss is None else loss for loss in losses] for label, losses in curves.items() if losses}
     for label, losses in curves.items():
         axes.plot(range(1, len(losses) + 1), losses, marker="o", ms=2, lw=1, label=label)
@@ -55,8 +59,8 @@ def plot_curves(folder: Path, sweep, outcomes: dict) -> Path:
     if starts:  # the typical first-epoch loss: a few diverging trials do not move it
         scale_loss_axis(axes, [loss for losses in curves.values() for loss in losses], start=statistics.median(starts))
     axes.set_xlabel("epoch")
-    axes.set_ylabel(sweep.monitor.replace("_", " "))
-    axes.set_title(f"{folder.parent.name}: {sweep.monitor.replace('_', ' ')} of every trial")
+    axes.set_ylabel(key.replace("_", " "))
+    axes.set_title(f"{folder.parent.name}: {key.replace('_', ' ')} of every trial")
     axes.grid(True, alpha=0.3)
     if curves:
         axes.legend(fontsize="small", ncol=max(1, len(sweep.trials) // 15), loc="upper left", bbox_to_anchor=(1.01, 1))

@@ -32,14 +32,15 @@ def load_yaml(path: Path) -> tuple[dict, dict[tuple, int]]:
         raise ConfigError(f"config file {path} does not exist. Check the path (it is relative to {Path.cwd()}).") from None
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"config file {path} cannot be read: {error}.") from None
-    loader = _Loader(text)
     try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
+        loader = _Loader(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
     except yaml.YAMLError as error:
         raise ConfigError(_describe_yaml_error(path, error)) from None
-    finally:
-        loader.dispose()
     if not isinstance(data, dict):
         raise ConfigError(
             f"config file {path} should hold a mapping of keys (data:, model:, loss:, ...), "

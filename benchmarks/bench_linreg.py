@@ -1,0 +1,106 @@
+"""Linear regression, N=100,000, d=20: (a) one epoch with batch 32, (c) one full-batch step.
+
+The framework's loop (trainer.loop.fit with the callbacks every run has: CSV logs, divergence
+guard, checkpoints) against a minimal hand-written MyGrad loop and hand-written NumPy.
+
+    python benchmarks/bench_linreg.py [--repeats 7]
+"""
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+import mygrad as mg
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import interleaved, report  # noqa: E402
+
+from trainer.build import build, rng_for  # noqa: E402
+from trainer.config import load_config  # noqa: E402
+from trainer.loop import LoopState, fit, steps_per_epoch  # noqa: E402
+from trainer.provenance import config_hash, data_hash  # noqa: E402
+from trainer.run import StandardCallbacks  # noqa: E402
+
+CONFIG = """\
+name: bench
+seed: 0
+data: {type: synthetic_linear, n_samples: 100000, n_features: 20, noise: 0.1, val_fraction: 0.0}
+model: linear
+loss: mse
+optimizer: {type: sgd, lr: 0.01}
+trainer: {epochs: 1, batch_size: BATCH}
+"""
+
+
+class Variants:
+    """One epoch of each variant from the same initial weights and batch order."""
+
+    def __init__(self, batch_size: int, folder: Path):
+        path = folder / f"bench{batch_size}.yaml"
+        path.write_text(CONFIG.replace("BATCH", str(batch_size)))
+        self.config = load_config(path)
+        self.experiment = build(self.config)
+        self.X, self.y = self.experiment.splits.train
+        self.batch_size, self.lr, self.folder = batch_size, 0.01, folder
+        self.order = rng_for(0, "batches").permutation(len(self.X))
+        self.weights = {}
+
+    def framework(self):
+        experiment, config = self.experiment, self.config
+        for p in experiment.model.parameters:
+            p.data[...] = 0.0
+        run_folder = Path(tempfile.mkdtemp(dir=self.folder))
+        state = LoopState(experiment.model, experiment.optimizer, 1, steps_per_epoch(len(self.X), self.batch_size), rng_for(0, "batches"))
+        hashes = {"config_hash": config_hash(config), "data_hash": "not measured"}
+        callbacks = StandardCallbacks.for_run(config, run_folder, hashes, (), progress=False).ordered
+        fit(state, experiment.loss, (self.X, self.y), None, batch_size=self.batch_size, callbacks=callbacks)
+        self.weights["framework"] = np.r_[experiment.model.weight.data[:, 0], experiment.model.bias.data]
+
+    def mygrad_by_hand(self):
+        X, y, B, lr = self.X, self.y, self.batch_size, self.lr
+        w, b = mg.tensor(np.zeros((X.shape[1], 1))), mg.tensor(np.zeros(1))
+        with mg.mem_guard_off:
+            for start in range(0, len(X), B):
+                batch = self.order[start : start + B]
+                loss = mg.mean((X[batch] @ w + b - y[batch]) ** 2)
+                loss.backward()
+                w.data -= lr * w.grad
+                b.data -= lr * b.grad
+                loss.item()
+        self.weights["mygrad_by_hand"] = np.r_[w.data[:, 0], b.data]
+
+    def numpy_by_hand(self):
+        X, y, B, lr = self.X, self.y, self.batch_size, self.lr
+        w, b = np.zeros((X.shape[1], 1)), np.zeros(1)
+        for start in range(0, len(X), B):
+            batch = self.order[start : start + B]
+            xb, yb = X[batch], y[batch]
+            residual = xb @ w + b - yb
+            scale = 2.0 / residual.size
+            w -= lr * scale * (xb.T @ residual)
+            b -= lr * scale * residual.sum(axis=0)
+            float(np.mean(residual**2))
+        self.weights["numpy_by_hand"] = np.r_[w[:, 0], b]
+
+    def check_same_weights(self):
+        reference = self.weights["mygrad_by_hand"]
+        for name, weights in self.weights.items():
+            assert np.allclose(weights, reference, rtol=1e-9, atol=1e-12), f"{name} reached other weights"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeats", type=int, default=7)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        for title, batch_size in [("(a) linear regression, N=100,000, d=20, batch 32, one epoch", 32), ("(c) linear regression, N=100,000, d=20, one full-batch step", 100000)]:
+            variants = Variants(batch_size, Path(folder))
+            medians = interleaved({"framework": variants.framework, "mygrad_by_hand": variants.mygrad_by_hand, "numpy_by_hand": variants.numpy_by_hand}, args.repeats)
+            variants.check_same_weights()
+            print(report(title, medians, ["mygrad_by_hand", "numpy_by_hand"]))
+
+
+if __name__ == "__main__":
+    main()

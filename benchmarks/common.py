@@ -1,0 +1,26 @@
+"""Side-by-side timing: every variant runs in the same process, interleaved, on the same data,
+initial weights and batch order; medians over repeats and ratios to a baseline are printed."""
+
+import statistics
+import time
+
+
+def interleaved(variants: dict, repeats: int) -> dict[str, float]:
+    """Median seconds of each variant; variant() runs once per repeat, round-robin, after a warm-up."""
+    for run in variants.values():
+        run()
+    times = {name: [] for name in variants}
+    for _ in range(repeats):
+        for name, run in variants.items():
+            started = time.perf_counter()
+            run()
+            times[name].append(time.perf_counter() - started)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def report(title: str, medians: dict[str, float], baselines: list[str]) -> str:
+    lines = [f"## {title}", "", "| variant | median | " + " | ".join(f"/ {b}" for b in baselines) + " |", "|---|---|" + "---|" * len(baselines)]
+    for name, seconds in medians.items():
+        ratios = " | ".join(f"{seconds / medians[b]:.2f}" for b in baselines)
+        lines.append(f"| {name} | {seconds * 1e3:.1f} ms | {ratios} |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,70 @@
+import numpy as np
+import pytest
+
+from trainer.data import DATASETS, load_splits
+from trainer.errors import UserError
+from trainer.registry import Component
+
+
+def dataset(name, **options):
+    return DATASETS.build(DATASETS.schema(name)(type=name, **options), seed=options.pop("seed", 0))
+
+
+@pytest.mark.parametrize(
+    "name, shape, classes",
+    [("iris", (150, 4), 3), ("wine", (178, 13), 3), ("breast_cancer", (569, 30), 2), ("digits", (1797, 64), 10)],
+)
+def test_bundled_classification_sets_have_integer_labels(name, shape, classes):
+    data = dataset(name)
+    assert data.task == "classification" and data.X.shape == shape and data.X.dtype == np.float64
+    assert data.y.dtype == np.int64 and data.y.shape == (shape[0],) and set(data.y) == set(range(classes))
+    assert data.n_classes == classes and len(data.feature_names) == shape[1]
+
+
+@pytest.mark.parametrize("name, classes", [("moons", 2), ("circles", 2), ("blobs", 3), ("spiral", 3)])
+def test_generated_sets_are_seeded(name, classes):
+    first, again, other = dataset(name), dataset(name), DATASETS.build(Component(type=name), seed=1)
+    assert first.X.shape == (len(first.y), 2) and first.n_classes == classes
+    assert np.array_equal(first.X, again.X) and not np.array_equal(first.X, other.X)
+
+
+def test_spiral_arms_turn_around_the_origin():
+    data = dataset("spiral", n_samples=300, arms=3, turns=1.0, noise=0.0)
+    radius = np.hypot(*data.X.T)
+    angle = np.arctan2(data.X[:, 1], data.X[:, 0])
+    assert np.bincount(data.y).tolist() == [100, 100, 100]
+    expected = 2 * np.pi * (data.y / 3 + radius)  # arm k starts at 120k degrees and turns once
+    assert np.allclose(np.cos(angle - expected)[radius > 0], 1.0)
+
+
+def test_function_draws_x_in_its_range_and_adds_noise():
+    sine = dataset("function", n_samples=200)
+    assert sine.X.shape == sine.y.shape == (200, 1) and np.all(np.abs(sine.X) <= np.pi)
+    assert np.array_equal(sine.y, np.sin(sine.X))
+    cubic = dataset("function", fn="polynomial", coefficients=[1.0, 0.0, 0.0, 2.0], low=-1.0, high=2.0)
+    assert np.allclose(cubic.y, 1 + 2 * cubic.X**3) and cubic.X.min() >= -1
+    noisy = dataset("function", fn="cos", noise=0.1)
+    assert 0.08 < np.std(noisy.y - np.cos(noisy.X)) < 0.12
+
+
+def test_classification_splits_keep_labels_and_class_shares():
+    block = DATASETS.schema("breast_cancer")(type="breast_cancer", val_fraction=0.2, test_fraction=0.2)
+    splits = load_splits(block, seed=0)
+    share = np.mean(splits.dataset.y)
+    for X, y in (splits.train, splits.val, splits.test):
+        assert y.dtype == np.int64 and y.ndim == 1 and abs(np.mean(y) - share) < 0.01
+
+
+def test_npz_and_npy_files(tmp_path):
+    X, labels, values = np.arange(12.0).reshape(6, 2), np.array([0, 1, 2, 0, 1, 2]), np.linspace(0, 1, 6)
+    np.savez(tmp_path / "d.npz", X=X, y=labels, t=values)
+    data = DATASETS.build(DATASETS.schema("npz")(type="npz", path=str(tmp_path / "d.npz")), seed=0)
+    assert data.task == "classification" and data.y.tolist() == labels.tolist()
+    regression = DATASETS.build(DATASETS.schema("npz")(type="npz", path=str(tmp_path / "d.npz"), y_key="t"), seed=0)
+    assert regression.task == "regression" and regression.y.shape == (6, 1)
+    with pytest.raises(UserError, match='has no array "target"; it holds: X, y, t'):
+        DATASETS.build(DATASETS.schema("npz")(type="npz", path=str(tmp_path / "d.npz"), y_key="target"), seed=0)
+    np.save(tmp_path / "x.npy", X)
+    np.save(tmp_path / "y.npy", values[:5])
+    with pytest.raises(UserError, match=r"the same N, but they are \(6, 2\) and \(5,\)"):
+        DATASETS.build(DATASETS.schema("npy")(type="npy", x_path=str(tmp_path / "x.npy"), y_path=str(tmp_path / "y.npy")), seed=0)

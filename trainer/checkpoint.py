@@ -1,0 +1,173 @@
+"""Checkpoints: everything needed to continue a run exactly, in one .npz file written atomically.
+
+A checkpoint holds the parameters, the optimizer's state, the loop state (counters, the batch
+generator's state, the epoch's partial loss, the history), the callbacks' states and hashes of the
+config and the training data. Arrays are stored as arrays and everything else as JSON (Python
+writes floats as their shortest exact text), so loading gives back the same bits; nothing is pickled.
+"""
+
+import json
+import os
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from trainer.callbacks import Callback
+from trainer.errors import UserError
+from trainer.files import open_atomically
+from trainer.stopping import Monitor
+
+# Tried in this order on resume: a damaged file falls back to the one before it.
+NAMES = ("last", "previous", "best")
+
+
+def save(path: Path, content: dict) -> None:
+    """Write `content` (nested dicts/lists of arrays and JSON values) to `path` atomically: a process
+    killed at any instant leaves either the old file or the new one, never half of one."""
+    arrays: dict[str, np.ndarray] = {}
+    meta = _encode(content, "", arrays)
+    with open_atomically(path) as file:
+        np.savez(file, __meta__=np.array(json.dumps(meta)), **arrays)
+
+
+def load(path: Path) -> dict:
+    """The content saved at `path`; ValueError if the file is missing, truncated or damaged."""
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            arrays = {key: archive[key] for key in archive.files}
+        meta = json.loads(str(arrays.pop("__meta__")))
+        return _decode(meta, arrays)
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
+        raise ValueError(f"{path.name} cannot be read ({error})") from None
+
+
+def save_rotating(folder: Path, content: dict) -> None:
+    """Save as `last`, keeping the former `last` as `previous`."""
+    last = folder / "last.npz"
+    if last.exists():
+        os.replace(last, folder / "previous.npz")
+    save(last, content)
+
+
+def load_latest_valid(folder: Path) -> tuple[dict | None, str | None, list[str]]:
+    """The newest checkpoint that loads: (content, its name, problems with the ones skipped);
+    (None, None, []) when there is none yet."""
+    problems = []
+    for name in NAMES:
+        path = folder / f"{name}.npz"
+        if not path.exists():
+            continue
+        try:
+            return load(path), name, problems
+        except ValueError as error:
+            problems.append(str(error))
+    if not problems:
+        return None, None, []
+    detail = f" ({'; '.join(problems)})" if problems else ""
+    raise UserError(f"no readable checkpoint in {folder}{detail}; the run cannot be resumed. Start it again without --resume.")
+
+
+def _encode(value, key: str, arrays: dict):
+    if isinstance(value, np.ndarray):
+        arrays[key] = value
+        return {"__array__": key}
+    if isinstance(value, dict):
+        return {name: _encode(item, f"{key}/{name}", arrays) for name, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_encode(item, f"{key}/{index}", arrays) for index, item in enumerate(value)]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _decode(value, arrays: dict):
+    if isinstance(value, dict):
+        if set(value) == {"__array__"}:
+            return arrays[value["__array__"]]
+        return {name: _decode(item, arrays) for name, item in value.items()}
+    if isinstance(value, list):
+        return [_decode(item, arrays) for item in value]
+    return value
+
+
+class Checkpointer(Callback):
+    """Saves `last` at every epoch's end, every `every` steps and when interrupted; `best` whenever
+    the monitored value improves. Never saves a diverged state. (A run killed before its first
+    checkpoint resumes from the start, which its config and seed reproduce exactly.)"""
+
+    def __init__(self, folder: Path, monitor: Monitor, every: int | None, callbacks, hashes: dict, before_save=lambda: None):
+        self.folder, self.monitor, self.every = folder, monitor, every
+        self.callbacks = callbacks  # whose state_dict() goes into the checkpoint, this one's included
+        self.hashes = hashes
+        self.before_save = before_save  # e.g. flush the CSV logs, so they are never behind a checkpoint
+        folder.mkdir(exist_ok=True)
+
+    def on_step_end(self, state, loss):
+        if self.every and state.step % self.every == 0 and state.batch_in_epoch < state.steps_per_epoch and not state.stop:
+            self._save(state)
+
+    def on_epoch_end(self, state, logs):
+        if state.status == "diverged":
+            return
+        self._save(state)
+        if self.monitor.improved(logs):
+            # `best` is this very `last`: a hard link costs no second write (files are only ever replaced whole).
+            temporary = self.folder / "best.npz.tmp"
+            temporary.unlink(missing_ok=True)
+            os.link(self.folder / "last.npz", temporary)
+            os.replace(temporary, self.folder / "best.npz")
+
+    def on_train_end(self, state):
+        if state.status == "interrupted":
+            self._save(state)
+
+    def state_dict(self) -> dict:
+        return {"best": self.monitor.best}
+
+    def load_state_dict(self, saved: dict) -> None:
+        self.monitor.best = saved["best"]
+
+    def _save(self, state) -> None:
+        self.before_save()
+        save_rotating(self.folder, snapshot(state, self.callbacks, self.hashes))
+
+
+LOOP_FIELDS = ("epoch", "step", "batch_in_epoch", "epoch_loss_sum", "epoch_rng_state", "history", "status")
+
+
+def snapshot(state, callbacks, hashes: dict) -> dict:
+    """Everything a resumed run needs, as nested dicts of arrays and JSON values."""
+    return {
+        "parameters": [p.data for p in state.model.parameters],
+        "optimizer": state.optimizer.state_dict(),
+        "loop": {name: getattr(state, name) for name in LOOP_FIELDS} | {"rng_state": state.rng.bit_generator.state},
+        "model_rng_state": _model_rng(state.model) and _model_rng(state.model).bit_generator.state,
+        "callbacks": {type(cb).__name__: cb.state_dict() for cb in callbacks if hasattr(cb, "state_dict")},
+        **hashes,
+    }
+
+
+def restore(state, content: dict, callbacks) -> None:
+    """Put a snapshot back into the loop state, the model, the optimizer and the callbacks."""
+    for p, saved in zip(state.model.parameters, content["parameters"], strict=True):
+        if p.shape != saved.shape:
+            raise UserError(f"the checkpoint's parameters have shape {saved.shape}, the model's {p.shape}: it belongs to another model.")
+        p.data[...] = saved
+    state.optimizer.load_state_dict(content["optimizer"])
+    for name in LOOP_FIELDS:
+        setattr(state, name, content["loop"][name])
+    state.rng.bit_generator.state = content["loop"]["rng_state"]
+    if _model_rng(state.model):
+        _model_rng(state.model).bit_generator.state = content["model_rng_state"]
+    state.status, state.stop = "running", False
+    saved_callbacks = content["callbacks"]
+    for cb in callbacks:
+        if hasattr(cb, "load_state_dict") and type(cb).__name__ in saved_callbacks:
+            cb.load_state_dict(saved_callbacks[type(cb).__name__])
+
+
+def _model_rng(model) -> np.random.Generator | None:
+    """A model's own generator (the MLP's dropout masks), whose state a checkpoint must hold too."""
+    rng = getattr(model, "rng", None)
+    return rng if isinstance(rng, np.random.Generator) else None
