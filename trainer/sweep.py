@@ -33,7 +33,7 @@ from trainer.sweep_space import Space, Trial, expand, parse_distribution, read_s
 FINISHED = ("completed", "stopped_early", "diverged", "failed")  # a resumed sweep skips these; others run again
 SUCCEEDED = ("completed", "stopped_early")
 DASK_CONNECT_SECONDS = 5
-WORKER_IMPORTS = ["trainer.sweep", "trainer.plots", "sklearn.datasets", "sklearn.model_selection", "sklearn.preprocessing"]
+WORKER_IMPORTS = ["trainer.sweep", "trainer.run", "trainer.plots", "sklearn.datasets", "sklearn.metrics", "sklearn.model_selection", "sklearn.preprocessing"]
 
 
 @dataclass
@@ -152,25 +152,30 @@ def run_trial(task: TrialTask) -> Outcome:
     """Train one trial into its folder and return its outcome. Pure: the result depends only on the task."""
     from threadpoolctl import threadpool_limits
 
-    from trainer.run import train
-
     folder = Path(task.folder)
     # Trials already fill every core, so more BLAS threads per trial would only compete; a diverging
     # trial's overflow warnings would scramble the progress bar (its status says "diverged" instead).
     with threadpool_limits(limits=1), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         try:
-            try:
-                # An earlier attempt was interrupted (Ctrl-C, a lost worker): continue from its last checkpoint.
-                train(task.config, list(task.overrides), resume=folder, progress=False)
-            except UserError:  # no run there yet, or one that cannot continue exactly (its config changed)
-                shutil.rmtree(folder, ignore_errors=True)
-                train(task.config, list(task.overrides), folder=folder, progress=False)
+            _continue_or_start(task, folder)
         except KeyboardInterrupt:
             pass  # a second Ctrl-C: the run recorded status "interrupted"; --resume continues it
         except Exception as error:
             _record_error(folder, error)
     return read_outcome(folder)
+
+
+def _continue_or_start(task: TrialTask, folder: Path) -> None:
+    """Continue the trial's run from its last checkpoint when an earlier attempt left one (Ctrl-C, a
+    lost worker), so it ends exactly as if never stopped; otherwise start it afresh."""
+    from trainer.run import train
+
+    try:
+        train(task.config, list(task.overrides), resume=folder, progress=False)
+    except UserError:  # no run there yet, or one that cannot continue exactly (its config or data changed)
+        shutil.rmtree(folder, ignore_errors=True)
+        train(task.config, list(task.overrides), folder=folder, progress=False)
 
 
 def _record_error(folder: Path, error: Exception) -> None:
