@@ -6,3 +6,10 @@ def train(config=None, overrides=(), **options):
     from trainer.run import train as run_training  # imported on use, so `import trainer` stays light
 
     return run_training(config, overrides, **options)
+
+
+def load_run(folder, which="best"):
+    """A finished run's model and data, to predict and evaluate with; see trainer.evaluate.load_run."""
+    from trainer.evaluate import load_run as load
+
+    return load(folder, which)

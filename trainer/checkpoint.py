@@ -8,6 +8,7 @@ writes floats as their shortest exact text), so loading gives back the same bits
 
 import json
 import os
+import threading
 import zipfile
 from pathlib import Path
 
@@ -94,13 +95,18 @@ def _decode(value, arrays: dict):
 class Checkpointer(Callback):
     """Saves `last` at every epoch's end, every `every` steps and when interrupted; `best` whenever
     the monitored value improves. Never saves a diverged state. (A run killed before its first
-    checkpoint resumes from the start, which its config and seed reproduce exactly.)"""
+    checkpoint resumes from the start, which its config and seed reproduce exactly.)
+
+    Files are written by a background thread from a copy of the state, so training goes on during
+    the write and its fsync; one write at a time, in order, all finished before training ends."""
 
     def __init__(self, folder: Path, monitor: Monitor, every: int | None, callbacks, hashes: dict, before_save=lambda: None):
         self.folder, self.monitor, self.every = folder, monitor, every
         self.callbacks = callbacks  # whose state_dict() goes into the checkpoint, this one's included
         self.hashes = hashes
         self.before_save = before_save  # e.g. flush the CSV logs, so they are never behind a checkpoint
+        self._writer: threading.Thread | None = None
+        self._error: BaseException | None = None
         folder.mkdir(exist_ok=True)
 
     def on_step_end(self, state, loss):
@@ -110,17 +116,13 @@ class Checkpointer(Callback):
     def on_epoch_end(self, state, logs):
         if state.status == "diverged":
             return
-        self._save(state)
-        if self.monitor.improved(logs):
-            # `best` is this very `last`: a hard link costs no second write (files are only ever replaced whole).
-            temporary = self.folder / "best.npz.tmp"
-            temporary.unlink(missing_ok=True)
-            os.link(self.folder / "last.npz", temporary)
-            os.replace(temporary, self.folder / "best.npz")
+        improved = self.monitor.improved(logs)  # first, so the saved state knows the new best
+        self._save(state, also_best=improved)
 
     def on_train_end(self, state):
         if state.status == "interrupted":
             self._save(state)
+        self.wait()
 
     def state_dict(self) -> dict:
         return {"best": self.monitor.best}
@@ -128,9 +130,44 @@ class Checkpointer(Callback):
     def load_state_dict(self, saved: dict) -> None:
         self.monitor.best = saved["best"]
 
-    def _save(self, state) -> None:
+    def wait(self) -> None:
+        """Until the last write has finished; re-raises its error (a full disk, ...)."""
+        if self._writer is not None:
+            self._writer.join()
+            self._writer = None
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    def _save(self, state, also_best: bool = False) -> None:
         self.before_save()
-        save_rotating(self.folder, snapshot(state, self.callbacks, self.hashes))
+        content = _copy(snapshot(state, self.callbacks, self.hashes))  # training changes the arrays in place
+        self.wait()
+        self._writer = threading.Thread(target=self._write, args=(content, also_best), name="checkpoint-writer")
+        self._writer.start()
+
+    def _write(self, content: dict, also_best: bool) -> None:
+        try:
+            save_rotating(self.folder, content)
+            if also_best:
+                # `best` is this very `last`: a hard link costs no second write (files are only ever replaced whole).
+                temporary = self.folder / "best.npz.tmp"
+                temporary.unlink(missing_ok=True)
+                os.link(self.folder / "last.npz", temporary)
+                os.replace(temporary, self.folder / "best.npz")
+        except BaseException as error:  # handed to the training thread by wait()
+            self._error = error
+
+
+def _copy(tree):
+    """A deep copy of nested dicts and lists of arrays and plain values."""
+    if isinstance(tree, np.ndarray):
+        return tree.copy()
+    if isinstance(tree, dict):
+        return {key: _copy(value) for key, value in tree.items()}
+    if isinstance(tree, (list, tuple)):
+        return [_copy(value) for value in tree]
+    return tree
 
 
 LOOP_FIELDS = ("epoch", "step", "batch_in_epoch", "epoch_loss_sum", "epoch_rng_state", "history", "status")

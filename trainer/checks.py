@@ -26,6 +26,12 @@ def check_model_and_loss(model, loss_fn, X: np.ndarray, y: np.ndarray, n_outputs
             f"({rows}, {n_outputs}): one row per input row and {n_outputs} output(s), the width the "
             f"framework passes as n_outputs."
         )
+    if prediction.dtype != X.dtype:
+        raise UserError(
+            f"the model returned {prediction.dtype} numbers for {X.dtype} inputs: something in it was made with "
+            f"another dtype (an array or constant created inside the model?). Make it with dtype={X.dtype}, "
+            f"the config's `dtype`, so the run computes in one precision."
+        )
     loss = loss_fn(prediction, y[:rows])
     if not isinstance(loss, mg.Tensor) or loss.ndim != 0:
         shape = f"shape {loss.shape}" if isinstance(loss, (mg.Tensor, np.ndarray)) else f"a {type(loss).__name__}"

@@ -56,6 +56,9 @@ class TrainerSettings(pydantic.BaseModel):
     early_stopping: EarlyStoppingSettings | None = None
     divergence_factor: Annotated[float, Field(gt=1)] = 1000.0  # a loss this many times its best is divergence
     clip_grad_norm: Annotated[float, Field(gt=0)] | None = None  # rescale the gradients to this global L2 norm at most
+    # Threads of the BLAS library (matrix products). One is fastest for the small matrices of a
+    # classroom model, and steady: with two, many processes ran several times slower (benchmarks/).
+    blas_threads: Annotated[int, Field(ge=1)] = 1
 
 
 class Regularization(pydantic.BaseModel):
@@ -77,6 +80,7 @@ class Config(pydantic.BaseModel):
     model_config = Strict
     name: Annotated[str, pydantic.AfterValidator(_folder_name)]
     seed: Annotated[int, Field(ge=0, lt=2**32)] = 0
+    dtype: Literal["float64", "float32"] = "float64"  # of the data and the parameters alike
     data: data.DataComponent
     model: Component
     loss: Component

@@ -68,7 +68,9 @@ def train(config: Config | str | Path | None = None, overrides=(), *, runs_dir="
         checkpoint.restore(state, saved, standard.ordered)
 
     started = time.perf_counter()
-    with stop_on_signals(state):
+    from threadpoolctl import threadpool_limits
+
+    with stop_on_signals(state), threadpool_limits(limits=settings.blas_threads, user_api="blas"):
         try:
             fit(state, experiment.loss, experiment.splits.train, experiment.splits.val, batch_size=settings.batch_size,
                 callbacks=standard.ordered, guard_memory=guard_memory)

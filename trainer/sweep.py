@@ -150,12 +150,9 @@ def _result(future) -> Outcome:
 
 def run_trial(task: TrialTask) -> Outcome:
     """Train one trial into its folder and return its outcome. Pure: the result depends only on the task."""
-    from threadpoolctl import threadpool_limits
-
     folder = Path(task.folder)
-    # Trials already fill every core, so more BLAS threads per trial would only compete; a diverging
-    # trial's overflow warnings would scramble the progress bar (its status says "diverged" instead).
-    with threadpool_limits(limits=1), warnings.catch_warnings():
+    # A diverging trial's overflow warnings would scramble the progress bar (its status says "diverged" instead).
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         try:
             _continue_or_start(task, folder)

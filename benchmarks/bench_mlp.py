@@ -1,0 +1,160 @@
+"""MLP 64-256-10 on scikit-learn's digits, batch 64: (b) one training epoch, (d) the evaluation pass.
+
+The framework's loop (trainer.loop.fit with the callbacks every run has) against a minimal
+hand-written MyGrad loop and hand-written NumPy forward/backward; same data, initial weights and
+batch order; each checks that the variants reach the same weights. PyTorch is a column when installed.
+
+    python benchmarks/bench_mlp.py [--repeats 9]
+"""
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+import mygrad as mg
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import interleaved, report  # noqa: E402
+
+from trainer.build import build, rng_for  # noqa: E402
+from trainer.config import load_config  # noqa: E402
+from trainer.loop import LoopState, evaluate, fit, steps_per_epoch  # noqa: E402
+from trainer.provenance import config_hash  # noqa: E402
+from trainer.run import StandardCallbacks  # noqa: E402
+
+CONFIG = """\
+name: bench_mlp
+seed: 0
+data: {type: digits, val_fraction: 0.0, test_fraction: 0.0}
+model: {type: mlp, hidden: [256], activation: relu}
+loss: cross_entropy
+optimizer: {type: sgd, lr: 0.05}
+metrics: []
+trainer: {epochs: 1, batch_size: 64}
+"""
+LR, BATCH = 0.05, 64
+
+
+class Variants:
+    def __init__(self, folder: Path):
+        path = folder / "bench_mlp.yaml"
+        path.write_text(CONFIG)
+        self.config = load_config(path)
+        self.experiment = build(self.config)
+        self.X, self.y = self.experiment.splits.train
+        self.initial = [p.data.copy() for p in self.experiment.model.parameters]
+        self.order = rng_for(0, "batches").permutation(len(self.X))
+        self.folder = folder
+        self.weights = {}
+
+    def framework(self):
+        experiment = self.experiment
+        for p, value in zip(experiment.model.parameters, self.initial):
+            p.data[...] = value
+        state = LoopState(experiment.model, experiment.optimizer, 1, steps_per_epoch(len(self.X), BATCH), rng_for(0, "batches"))
+        hashes = {"config_hash": config_hash(self.config), "data_hash": "not measured"}
+        run_folder = Path(tempfile.mkdtemp(dir=self.folder))
+        callbacks = StandardCallbacks.for_run(self.config, run_folder, hashes, (), progress=False, first=experiment.callbacks).ordered
+        fit(state, experiment.loss, (self.X, self.y), None, batch_size=BATCH, callbacks=callbacks)
+        self.weights["framework"] = [p.data.copy() for p in experiment.model.parameters]
+
+    def mygrad_by_hand(self):
+        w1, b1, w2, b2 = (mg.tensor(value.copy()) for value in self.initial)
+        X, y = self.X, self.y
+        with mg.mem_guard_off:
+            for start in range(0, len(X), BATCH):
+                batch = self.order[start : start + BATCH]
+                logits = mg.nnet.relu(X[batch] @ w1 + b1) @ w2 + b2
+                loss = mg.nnet.softmax_crossentropy(logits, y[batch])
+                loss.backward()
+                for p in (w1, b1, w2, b2):
+                    p.data -= LR * p.grad
+                loss.item()
+        self.weights["mygrad_by_hand"] = [p.data.copy() for p in (w1, b1, w2, b2)]
+
+    def numpy_by_hand(self):
+        w1, b1, w2, b2 = (value.copy() for value in self.initial)
+        X, y = self.X, self.y
+        for start in range(0, len(X), BATCH):
+            batch = self.order[start : start + BATCH]
+            xb, yb = X[batch], y[batch]
+            pre = xb @ w1 + b1
+            hidden = np.maximum(pre, 0)
+            logits = hidden @ w2 + b2
+            shifted = logits - logits.max(axis=1, keepdims=True)
+            probabilities = np.exp(shifted)
+            probabilities /= probabilities.sum(axis=1, keepdims=True)
+            rows = np.arange(len(yb))
+            float(-np.log(probabilities[rows, yb]).mean())
+            d_logits = probabilities
+            d_logits[rows, yb] -= 1
+            d_logits /= len(yb)
+            d_hidden = (d_logits @ w2.T) * (pre > 0)
+            grads = (xb.T @ d_hidden, d_hidden.sum(axis=0), hidden.T @ d_logits, d_logits.sum(axis=0))
+            for p, g in zip((w1, b1, w2, b2), grads):
+                p -= LR * g
+        self.weights["numpy_by_hand"] = [w1, b1, w2, b2]
+
+    def torch_by_hand(self):
+        import torch
+
+        torch.set_num_threads(1)
+        w1, b1, w2, b2 = (torch.tensor(value, requires_grad=True) for value in self.initial)
+        X, y = torch.from_numpy(self.X), torch.from_numpy(self.y)
+        order = torch.from_numpy(self.order)
+        for start in range(0, len(X), BATCH):
+            batch = order[start : start + BATCH]
+            logits = torch.relu(X[batch] @ w1 + b1) @ w2 + b2
+            loss = torch.nn.functional.cross_entropy(logits, y[batch])
+            loss.backward()
+            with torch.no_grad():
+                for p in (w1, b1, w2, b2):
+                    p -= LR * p.grad
+                    p.grad = None
+            loss.item()
+        self.weights["torch_by_hand"] = [p.detach().numpy().copy() for p in (w1, b1, w2, b2)]
+
+    def evaluate_framework(self):
+        evaluate(self.experiment.model, self.experiment.loss, (self.X, self.y))
+
+    def evaluate_mygrad_by_hand(self):
+        w1, b1, w2, b2 = self.experiment.model.parameters
+        with mg.no_autodiff:
+            mg.nnet.softmax_crossentropy(mg.nnet.relu(self.X @ w1 + b1) @ w2 + b2, self.y).item()
+
+    def evaluate_numpy_by_hand(self):
+        w1, b1, w2, b2 = (p.data for p in self.experiment.model.parameters)
+        logits = np.maximum(self.X @ w1 + b1, 0) @ w2 + b2
+        shifted = logits - logits.max(axis=1, keepdims=True)
+        float((np.log(np.exp(shifted).sum(axis=1)) - shifted[np.arange(len(self.y)), self.y]).mean())
+
+    def check_same_weights(self):
+        reference = self.weights["mygrad_by_hand"]
+        for name, weights in self.weights.items():
+            assert all(np.allclose(a, b, rtol=1e-9, atol=1e-12) for a, b in zip(weights, reference)), f"{name} reached other weights"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeats", type=int, default=9)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        variants = Variants(Path(folder))
+        training = {"framework": variants.framework, "mygrad_by_hand": variants.mygrad_by_hand, "numpy_by_hand": variants.numpy_by_hand}
+        evaluation = {"framework": variants.evaluate_framework, "mygrad_by_hand": variants.evaluate_mygrad_by_hand, "numpy_by_hand": variants.evaluate_numpy_by_hand}
+        try:
+            import torch  # noqa: F401
+
+            training["torch_by_hand"] = variants.torch_by_hand
+        except ImportError:
+            pass
+        medians = interleaved(training, args.repeats)
+        variants.check_same_weights()
+        print(report(f"(b) MLP 64-256-10 on digits ({len(variants.X)} rows), batch 64, one epoch", medians, ["mygrad_by_hand", "numpy_by_hand"]))
+        print(report("(d) the evaluation pass of (b), all rows", interleaved(evaluation, args.repeats * 3), ["mygrad_by_hand", "numpy_by_hand"]))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,65 @@
+"""A finished run loaded again: predictions, scores, and the evaluate command."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import trainer
+from tests.conftest import CONFIGS, ROOT
+from trainer.errors import UserError
+from trainer.evaluate import read_rows
+
+
+@pytest.fixture(scope="module")
+def logreg_run(tmp_path_factory):
+    return trainer.train(CONFIGS / "logreg.yaml", runs_dir=tmp_path_factory.mktemp("runs"))
+
+
+def test_last_checkpoint_scores_as_the_summary_says(logreg_run):
+    loaded = trainer.load_run(logreg_run.folder, "last")
+    result = loaded.evaluate()
+    assert result["split"] == "test" and result["checkpoint"] == "last"
+    assert result["accuracy"] == logreg_run.summary["test_accuracy"]
+    assert result["loss"] == pytest.approx(logreg_run.summary["test_loss"], rel=1e-12)
+
+
+def test_predict_takes_rows_in_the_datas_own_units(tmp_path, write_config):
+    run = trainer.train(write_config(), runs_dir=tmp_path)
+    loaded = trainer.load_run(run.folder)
+    X = loaded.experiment.splits.dataset.X[:7]
+    expected = X @ np.array(run.summary["weights_original_units"]) + run.summary["bias_original_units"]
+    assert loaded.checkpoint == "best"
+    last = trainer.load_run(run.folder, "last")  # the summary's weights are the last epoch's
+    assert np.allclose(last.predict(X), expected, rtol=1e-12)
+    assert loaded.predict(X).shape == (7,)
+    with pytest.raises(UserError, match=r"rows of 2 features"):
+        loaded.predict(np.zeros((3, 5)))
+
+
+def test_evaluate_command_writes_predictions_and_scores(logreg_run, tmp_path):
+    command = [sys.executable, str(ROOT / "scripts" / "evaluate.py"), str(logreg_run.folder), "--output", str(tmp_path / "p.csv")]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    lines = (tmp_path / "p.csv").read_text().splitlines()
+    assert lines[0] == "row,target,prediction" and len(lines) == 1 + 114
+    assert set(lines[1].split(",")[1:]) <= {"malignant", "benign"}
+    scores = json.loads((logreg_run.folder / "evaluation-test.json").read_text())
+    assert scores["rows"] == 114 and "accuracy" in result.stdout
+
+
+def test_evaluate_on_a_csv_file(tmp_path):
+    run = trainer.train(CONFIGS / "linreg_csv.yaml", runs_dir=tmp_path)
+    loaded = trainer.load_run(run.folder)
+    X, y, _ = read_rows(loaded, str(ROOT / "data" / "grunfeld.csv"))
+    assert X.shape == (220, 2) and y.shape == (220, 1)
+    result = loaded.evaluate(data=(X, y))
+    assert result["rows"] == 220 and 0.5 < result["r2"] <= 1
+
+
+def test_evaluate_refuses_a_folder_that_is_not_a_run(tmp_path):
+    command = [sys.executable, str(ROOT / "scripts" / "evaluate.py"), str(tmp_path)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and "is not a run folder" in result.stderr and "Traceback" not in result.stderr
