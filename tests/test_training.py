@@ -202,3 +202,11 @@ def test_a_model_that_mixes_dtypes_is_refused(tmp_path, write_config):
 
     with pytest.raises(UserError, match="returned float64 numbers for float32 inputs"):
         trainer.train(write_config(), ["dtype=float32", "model=mixed.py:Mixed"], runs_dir=tmp_path)
+
+
+def test_freed_memory_is_kept_where_there_is_glibc():
+    import platform
+
+    from trainer.memory import keep_freed_memory
+
+    assert keep_freed_memory() is (platform.libc_ver()[0] == "glibc")

@@ -23,6 +23,7 @@ from trainer.config import Config, load_config
 from trainer.errors import UserError
 from trainer.files import write_atomically
 from trainer.loop import LoopState, evaluate, fit, steps_per_epoch
+from trainer.memory import keep_freed_memory
 from trainer.metrics import final_scores
 from trainer.provenance import config_hash, data_hash, record_environment, resumable_differences
 from trainer.stopping import DivergenceGuard, EarlyStopping, Monitor, stop_on_signals
@@ -69,6 +70,8 @@ def train(config: Config | str | Path | None = None, overrides=(), *, runs_dir="
 
     started = time.perf_counter()
     from threadpoolctl import threadpool_limits
+
+    keep_freed_memory()
 
     with stop_on_signals(state), threadpool_limits(limits=settings.blas_threads, user_api="blas"):
         try:
