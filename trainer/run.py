@@ -55,7 +55,7 @@ def train(config: Config | str | Path | None = None, overrides=(), *, runs_dir="
     if resume is not None:
         saved = _checkpoint_to_resume(folder, config, hashes)
     else:
-        folder = make_run_folder(Path(runs_dir), config.name, experiment.model, folder)
+        folder = make_run_folder(Path(runs_dir), config.name, experiment.model, None if folder is None else Path(folder))
     write_atomically(folder / "config.yaml", yaml.safe_dump(config.to_dict(), sort_keys=False))
     record_environment(folder / "environment.json", config, hashes, resumed=resume is not None)
 
