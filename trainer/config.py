@@ -153,6 +153,7 @@ def load_config(path: str | Path, overrides: list[str] = ()) -> Config:
     """Read, override and validate a config file. Raises ConfigError with a message for the user."""
     path = Path(path)
     raw, lines = load_yaml(path)
+    raw.pop("sweep", None)  # the sweep block is read by trainer.sweep_space; a single run ignores it
     locations = Locations(path, lines)
     for text in overrides:
         _apply_override(raw, text, locations)

@@ -2,6 +2,7 @@
 re-plotted), and what the model learned, where two dimensions can show it."""
 
 import csv
+import math
 from pathlib import Path
 
 import matplotlib
@@ -19,6 +20,23 @@ def _columns(path: Path) -> dict[str, list[float]]:
     return {key: [float(row[key]) if row[key] else float("nan") for row in rows] for key in (rows[0] if rows else {})}
 
 
+def scale_loss_axis(axes, losses: list[float], start: float) -> None:
+    """A log scale when the losses span orders of magnitude (a falling loss does), and the top of the
+    axis at 10x the `start` loss when some rise above it: a diverging loss (up to 1e308, inf) then
+    leaves the plot at the top instead of squashing every other value into the bottom line."""
+    ceiling = 10 * start if math.isfinite(start) and start > 0 else math.inf
+    finite = [v for v in losses if math.isfinite(v) and v > 0]
+    shown = [v for v in finite if v <= ceiling]
+    if not shown:
+        return
+    low, high = min(shown), max(shown)
+    log = high / low > 100
+    if log:
+        axes.set_yscale("log")
+    if max(finite) > ceiling:
+        axes.set_ylim(low / 2 if log else low - 0.05 * (ceiling - low), ceiling)
+
+
 def plot_losses(folder: Path) -> Path:
     """loss.png: the loss of every mini-batch (faint), the training and validation loss per epoch."""
     steps, epochs = _columns(folder / "steps.csv"), _columns(folder / "epochs.csv")
@@ -30,9 +48,9 @@ def plot_losses(folder: Path) -> Path:
         axes.plot(epochs["epoch"], epochs["train_loss"], "o-", color="tab:blue", ms=3, label="training loss (epoch mean)")
         if any(v == v for v in epochs["val_loss"]):
             axes.plot(epochs["epoch"], epochs["val_loss"], "s-", color="tab:orange", ms=3, label="validation loss")
-    values = [v for v in steps.get("loss", []) + epochs.get("val_loss", []) if v == v and v > 0]
-    if values and max(values) / min(values) > 100:
-        axes.set_yscale("log")  # a falling loss spans orders of magnitude
+    losses = steps.get("loss", []) + epochs.get("val_loss", [])
+    if losses:
+        scale_loss_axis(axes, losses, start=losses[0])
     axes.set_xlabel("epoch")
     axes.set_ylabel("loss")
     axes.set_title(f"{folder.parent.name}: loss while training")
