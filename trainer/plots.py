@@ -37,10 +37,16 @@ def scale_loss_axis(axes, losses: list[float], start: float) -> None:
         axes.set_ylim(low / 2 if log else low - 0.05 * (ceiling - low), ceiling)
 
 
+def save(figure, path: Path) -> None:
+    """Write the figure as a PNG and free it."""
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
 def plot_losses(folder: Path) -> Path:
     """loss.png: the loss of every mini-batch (faint), the training and validation loss per epoch."""
     steps, epochs = _columns(folder / "steps.csv"), _columns(folder / "epochs.csv")
-    figure, axes = plt.subplots(figsize=(7, 4.5), layout="constrained")
+    figure, axes = plt.subplots(figsize=(7, 4.5))
     if steps:
         per_epoch = max(steps["step"]) / max(epochs["epoch"]) if epochs else 1.0
         axes.plot([s / per_epoch for s in steps["step"]], steps["loss"], color="tab:blue", alpha=0.25, lw=0.8, label="mini-batch loss")
@@ -57,8 +63,7 @@ def plot_losses(folder: Path) -> Path:
     axes.grid(True, alpha=0.3)
     axes.legend()
     path = folder / "loss.png"
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
+    save(figure, path)
     return path
 
 
@@ -75,7 +80,7 @@ def plot_model(folder: Path, experiment) -> Path | None:
         return predict(experiment.model, grid if mean is None else (grid - mean) / scale)
 
     if dataset.task == "classification" and X.shape[1] == 2:
-        figure, axes = plt.subplots(figsize=(6, 5.5), layout="constrained")
+        figure, axes = plt.subplots(figsize=(6, 5.5))
         low, high = X.min(axis=0), X.max(axis=0)
         margin = 0.05 * (high - low)
         a, b = np.meshgrid(*(np.linspace(lo - m, hi + m, 300) for lo, hi, m in zip(low, high, margin)))
@@ -88,7 +93,7 @@ def plot_model(folder: Path, experiment) -> Path | None:
         axes.set_title(f"{folder.parent.name}: decision regions and the data")
         path = folder / "decision_boundary.png"
     elif dataset.task == "regression" and X.shape[1] == 1 and y.shape[1] == 1:
-        figure, axes = plt.subplots(figsize=(7, 4.5), layout="constrained")
+        figure, axes = plt.subplots(figsize=(7, 4.5))
         grid = np.linspace(X.min(), X.max(), 400).reshape(-1, 1)
         axes.scatter(X[:, 0], y[:, 0], s=8, alpha=0.5, color="tab:gray", label="data")
         axes.plot(grid[:, 0], outputs(grid)[:, 0], color="tab:red", lw=2, label="model")
@@ -100,6 +105,5 @@ def plot_model(folder: Path, experiment) -> Path | None:
     else:
         return None
     axes.grid(True, alpha=0.3)
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
+    save(figure, path)
     return path

@@ -46,11 +46,11 @@ def markdown(table: list[dict]) -> list[str]:
 def plot_curves(folder: Path, sweep, outcomes: dict) -> Path:
     """curves.png: every trial's validation loss (training loss without a validation split) per epoch,
     on one set of axes, labelled by its swept values."""
-    from trainer.plots import plt, scale_loss_axis  # matplotlib is slow to import: only once there is something to draw
+    from trainer.plots import plt, save, scale_loss_axis  # matplotlib is slow to import: only once there is something to draw
 
     rows = [epoch for outcome in outcomes.values() for epoch in outcome.epochs]
     key = "val_loss" if any(_finite(epoch.get("val_loss")) for epoch in rows) else "train_loss"
-    figure, axes = plt.subplots(figsize=(8, 5), layout="constrained")
+    figure, axes = plt.subplots(figsize=(8, 5))
     curves = {_label(trial, outcomes[trial.id].status): [epoch.get(key) for epoch in outcomes[trial.id].epochs] for trial in sweep.trials}
     curves = {label: [math.nan if loss is None else loss for loss in losses] for label, losses in curves.items() if losses}
     for label, losses in curves.items():
@@ -65,8 +65,7 @@ def plot_curves(folder: Path, sweep, outcomes: dict) -> Path:
     if curves:
         axes.legend(fontsize="small", ncol=max(1, len(sweep.trials) // 15), loc="upper left", bbox_to_anchor=(1.01, 1))
     path = folder / "curves.png"
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
+    save(figure, path)
     return path
 
 
