@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 import yaml
+from threadpoolctl import threadpool_limits
 
 from trainer import checkpoint, report
 from trainer.build import build, rng_for
@@ -68,11 +69,8 @@ def train(config: Config | str | Path | None = None, overrides=(), *, runs_dir="
     if resume is not None and saved is not None:
         checkpoint.restore(state, saved, standard.ordered)
 
-    started = time.perf_counter()
-    from threadpoolctl import threadpool_limits
-
     keep_freed_memory()
-
+    started = time.perf_counter()
     with stop_on_signals(state), threadpool_limits(limits=settings.blas_threads, user_api="blas"):
         try:
             fit(state, experiment.loss, experiment.splits.train, experiment.splits.val, batch_size=settings.batch_size,
