@@ -4,6 +4,14 @@ initial weights and batch order; medians over repeats and ratios to a baseline a
 import statistics
 import time
 
+from threadpoolctl import threadpool_limits
+
+from trainer.memory import keep_freed_memory
+
+# As in a run, for every variant alike: one BLAS thread (trainer.blas_threads), freed memory kept.
+threadpool_limits(limits=1, user_api="blas")
+keep_freed_memory()
+
 
 def interleaved(variants: dict, repeats: int) -> dict[str, float]:
     """Median seconds of each variant; variant() runs once per repeat, round-robin, after a warm-up."""

@@ -154,3 +154,59 @@ def test_validation_loss_is_the_mean_loss_over_the_validation_split(tmp_path, wr
     X_val, y_val = splits.val
     expected = np.mean((X_val @ run.model.weight.data + run.model.bias.data - y_val) ** 2)
     assert run.summary["val_loss"] == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_blas_threads_are_limited_while_training(tmp_path, write_config, threads):
+    from threadpoolctl import threadpool_info
+
+    seen = []
+
+    class BlasThreads(Callback):
+        def on_epoch_end(self, state, logs):
+            seen.extend(pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas")
+
+    trainer.train(write_config(), [f"trainer.blas_threads={threads}"], runs_dir=tmp_path, callbacks=[BlasThreads()])
+    assert seen and set(seen) == {threads}
+
+
+def test_dtype_float32_applies_to_data_and_parameters_alike(tmp_path, write_config):
+    path = write_config()
+    mlp = ["data=moons", "model=mlp", "model.dropout=0.1", "loss=cross_entropy", "metrics=[accuracy]"]
+    single = trainer.train(path, ["dtype=float32", *mlp], runs_dir=tmp_path)
+    double = trainer.train(path, mlp, runs_dir=tmp_path)
+    assert single.summary["status"] == double.summary["status"] == "completed"
+    from trainer.build import build
+
+    splits = build(single.config).splits
+    assert splits.train[0].dtype == splits.val[0].dtype == np.float32 and splits.train[1].dtype == np.int64  # labels stay integers
+    assert {p.dtype for p in single.model.parameters} == {np.dtype(np.float32)}
+    assert {p.dtype for p in double.model.parameters} == {np.dtype(np.float64)}
+    assert single.summary["val_loss"] == pytest.approx(double.summary["val_loss"], rel=1e-3)
+    assert single.summary["val_loss"] != double.summary["val_loss"]
+
+
+def test_a_model_that_mixes_dtypes_is_refused(tmp_path, write_config):
+    (tmp_path / "mixed.py").write_text(
+        "import mygrad as mg, numpy as np\n"
+        "class Mixed:\n"
+        "    def __init__(self, n_inputs, n_outputs):\n"
+        "        self.w = mg.tensor(np.zeros((n_inputs, n_outputs)))\n"
+        "    def __call__(self, x):\n"
+        "        return x @ self.w + np.ones(1, dtype=np.float64)  # a float64 constant\n"
+        "    @property\n"
+        "    def parameters(self):\n"
+        "        return (self.w,)\n"
+    )
+    from trainer.errors import UserError
+
+    with pytest.raises(UserError, match="returned float64 numbers for float32 inputs"):
+        trainer.train(write_config(), ["dtype=float32", "model=mixed.py:Mixed"], runs_dir=tmp_path)
+
+
+def test_freed_memory_is_kept_where_there_is_glibc():
+    import platform
+
+    from trainer.memory import keep_freed_memory
+
+    assert keep_freed_memory() is (platform.libc_ver()[0] == "glibc")

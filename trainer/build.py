@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from trainer.checks import check_model_and_loss
+from trainer.checks import check_model_and_loss, parameters_of
 from trainer.config import COMPONENTS, Config
 from trainer.data import Dataset, Splits, load_splits
 from trainer.errors import UserError
@@ -39,11 +39,13 @@ def rng_for(seed: int, purpose: str) -> np.random.Generator:
 
 
 def build(config: Config) -> Experiment:
-    splits = load_splits(config.data, config.seed)
+    splits = load_splits(config.data, config.seed, config.dtype)
     X, y = splits.train
     loss = COMPONENTS["loss"].build(config.loss)
     n_outputs = output_width(splits.dataset, loss, config)
     model = COMPONENTS["model"].build(config.model, n_inputs=X.shape[1], n_outputs=n_outputs, rng=rng_for(config.seed, "model"))
+    for p in parameters_of(model):  # one dtype per run: models draw their initial values in float64
+        p.data = p.data.astype(config.dtype, copy=False)
     check_model_and_loss(model, loss, X, y, n_outputs)
     loss = regularized(loss, weights_of(model), config.regularization.l1, config.regularization.l2)
     optimizer = COMPONENTS["optimizer"].build(config.optimizer)

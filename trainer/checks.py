@@ -11,7 +11,7 @@ from trainer.errors import UserError
 
 
 def check_model_and_loss(model, loss_fn, X: np.ndarray, y: np.ndarray, n_outputs: int) -> None:
-    parameters = _parameters(model)
+    parameters = parameters_of(model)
     rows = min(4, len(X))
     prediction = model(X[:rows])
     if not isinstance(prediction, mg.Tensor):
@@ -25,6 +25,12 @@ def check_model_and_loss(model, loss_fn, X: np.ndarray, y: np.ndarray, n_outputs
             f"the model returned shape {prediction.shape} for a batch of {rows} rows; it should be "
             f"({rows}, {n_outputs}): one row per input row and {n_outputs} output(s), the width the "
             f"framework passes as n_outputs."
+        )
+    if prediction.dtype != X.dtype:
+        raise UserError(
+            f"the model returned {prediction.dtype} numbers for {X.dtype} inputs: something in it was made with "
+            f"another dtype (an array or constant created inside the model?). Make it with dtype={X.dtype}, "
+            f"the config's `dtype`, so the run computes in one precision."
         )
     loss = loss_fn(prediction, y[:rows])
     if not isinstance(loss, mg.Tensor) or loss.ndim != 0:
@@ -42,7 +48,8 @@ def check_model_and_loss(model, loss_fn, X: np.ndarray, y: np.ndarray, n_outputs
         )
 
 
-def _parameters(model) -> tuple:
+def parameters_of(model) -> tuple:
+    """The model's parameters, or a UserError that says what is wrong with them."""
     parameters = getattr(model, "parameters", None)
     if parameters is None:
         raise UserError("the model has no `parameters`: give it a property that returns a tuple of its mygrad Tensors.")

@@ -57,6 +57,9 @@ class TrainerSettings(pydantic.BaseModel):
     early_stopping: EarlyStoppingSettings | None = None
     divergence_factor: Annotated[float, Field(gt=1)] = 1000.0  # a loss this many times its best is divergence
     clip_grad_norm: Annotated[float, Field(gt=0)] | None = None  # rescale the gradients to this global L2 norm at most
+    # Threads of the BLAS library (matrix products). One is fastest for the small matrices of a
+    # classroom model, and steady: with two, many processes ran several times slower (benchmarks/).
+    blas_threads: Annotated[int, Field(ge=1)] = 1
     diagnostics: bool = False  # diagnostics.csv and .png: gradient norms and update ratios per parameter (trainer.diagnostics)
 
 
@@ -102,6 +105,7 @@ class Config(RunConfig):
     """A training config."""
 
     seed: Annotated[int, Field(ge=0, lt=2**32)] = 0
+    dtype: Literal["float64", "float32"] = "float64"  # of the data and the parameters alike
     data: data.DataComponent
     model: Component
     loss: Component
@@ -156,18 +160,23 @@ class Locations:
 
 def load_config(path: str | Path, overrides: list[str] = ()) -> Config:
     """Read, override and validate a training config file. Raises ConfigError with a message for the user."""
-    config = load_validated(path, overrides, Config, COMPONENTS)
+    # the sweep block is read by trainer.sweep_space; a single run ignores it
+    config = load_validated(path, overrides, Config, COMPONENTS, ignore=("sweep",))
     problems = _unlogged_monitors(config, config._locations)
     if problems:
         raise ConfigError(_join(config._locations.path, problems))
     return config
 
 
-def load_validated(path: str | Path, overrides, schema: type[RunConfig], components: dict[str, Registry], component_lists: dict[str, Registry] = {}):
+def load_validated(path: str | Path, overrides, schema: type[RunConfig], components: dict[str, Registry],
+                   component_lists: dict[str, Registry] = {}, ignore: tuple[str, ...] = ()):
     """Read `path`, apply the overrides and validate it against `schema`, whose keys named in
-    `components` are each a component of that registry, and in `component_lists` a list of them."""
+    `components` are each a component of that registry, and in `component_lists` a list of them;
+    top-level keys in `ignore` are left out."""
     path = Path(path)
     raw, lines = load_yaml(path)
+    for key in ignore:
+        raw.pop(key, None)
     locations = Locations(path, lines)
     for text in overrides:
         _apply_override(raw, text, locations, components)

@@ -159,8 +159,9 @@ def _number(cell: str, path: Path, line: int, column: str, all_columns: bool) ->
     return value
 
 
-def load_splits(component: DataComponent, seed: int) -> Splits:
-    """Load the data set, split it (shuffled, seeded) and standardize on the training split only."""
+def load_splits(component: DataComponent, seed: int, dtype: str = "float64") -> Splits:
+    """Load the data set, split it (shuffled, seeded), standardize on the training split only, and
+    give the features (and real-valued targets) the run's `dtype`."""
     from sklearn.model_selection import train_test_split
     from sklearn.preprocessing import StandardScaler
 
@@ -185,9 +186,9 @@ def load_splits(component: DataComponent, seed: int) -> Splits:
         scaler = StandardScaler().fit(X)
         parts = {name: part and (scaler.transform(part[0]), part[1]) for name, part in parts.items()}
         mean, scale = scaler.mean_, scaler.scale_
-    target_type = np.int64 if dataset.task == "classification" else np.float64
+    target_type = np.int64 if dataset.task == "classification" else dtype
     contiguous = {
-        name: part and (np.ascontiguousarray(part[0], dtype=np.float64), np.ascontiguousarray(part[1], dtype=target_type))
+        name: part and (np.ascontiguousarray(part[0], dtype=dtype), np.ascontiguousarray(part[1], dtype=target_type))
         for name, part in parts.items()
     }
     return Splits(contiguous["train"], contiguous["val"], contiguous["test"], dataset, mean, scale)

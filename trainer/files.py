@@ -5,7 +5,7 @@ from pathlib import Path
 
 
 def write_atomically(path: Path, data: str | bytes) -> None:
-    """Write to a temporary file, fsync, rename over `path`, and fsync the folder."""
+    """Write to a temporary file, fsync, and rename over `path`."""
     with open_atomically(path) as file:
         file.write(data.encode() if isinstance(data, str) else data)
 
@@ -31,14 +31,7 @@ class open_atomically:
         if kind is not None:
             self.temporary.unlink(missing_ok=True)
             return
+        # The data is on disk before the rename, so even a machine crash leaves the old file or the
+        # new one, whole. (An fsync of the folder too would only make the new one certain to be the
+        # survivor, at the price of another disk flush per checkpoint.)
         os.replace(self.temporary, self.path)
-        sync_folder(self.path.parent)
-
-
-def sync_folder(folder: Path) -> None:
-    """Make a rename durable (against a crash of the machine, not only of the process)."""
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)

@@ -1,7 +1,8 @@
 """Models: a callable `model(x) -> Tensor` with `model.parameters -> tuple[Tensor, ...]`.
 
 The framework supplies `n_inputs` and `n_outputs` (from the data and the loss) and `rng` (seeded
-from the config); a config block sets the rest. Parameters are float64.
+from the config); a config block sets the rest. Parameters are made in float64 and then given
+the config's `dtype` (float64 or float32) by the framework.
 
 Two optional attributes: `training` (set to False while the model is evaluated, so dropout turns
 off) and `weights` (the parameters a regularization penalty applies to; by default every parameter
@@ -112,7 +113,8 @@ class MLP:
             x = self.activation(x @ w + b)
             if self.training and self.dropout:
                 # inverted dropout: the kept units are scaled up, so evaluation needs no rescaling
-                x = x * ((self.rng.random(x.shape) >= self.dropout) / (1 - self.dropout))
+                keep = (self.rng.random(x.shape) >= self.dropout).astype(x.dtype)
+                x = x * (keep / x.dtype.type(1 - self.dropout))
         return x @ w_out + b_out
 
     @property

@@ -2,6 +2,7 @@
 re-plotted), and what the model learned, where two dimensions can show it."""
 
 import csv
+import math
 from pathlib import Path
 
 import matplotlib
@@ -19,10 +20,33 @@ def _columns(path: Path) -> dict[str, list[float]]:
     return {key: [float(row[key]) if row[key] else float("nan") for row in rows] for key in (rows[0] if rows else {})}
 
 
+def scale_loss_axis(axes, losses: list[float], start: float) -> None:
+    """A log scale when the losses span orders of magnitude (a falling loss does), and the top of the
+    axis at 10x the `start` loss when some rise above it: a diverging loss (up to 1e308, inf) then
+    leaves the plot at the top instead of squashing every other value into the bottom line."""
+    ceiling = 10 * start if math.isfinite(start) and start > 0 else math.inf
+    finite = [v for v in losses if math.isfinite(v) and v > 0]
+    shown = [v for v in finite if v <= ceiling]
+    if not shown:
+        return
+    low, high = min(shown), max(shown)
+    log = high / low > 100
+    if log:
+        axes.set_yscale("log")
+    if max(finite) > ceiling:
+        axes.set_ylim(low / 2 if log else low - 0.05 * (ceiling - low), ceiling)
+
+
+def save(figure, path: Path) -> None:
+    """Write the figure as a PNG and free it."""
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
 def plot_losses(folder: Path) -> Path:
     """loss.png: the loss of every mini-batch (faint), the training and validation loss per epoch."""
     steps, epochs = _columns(folder / "steps.csv"), _columns(folder / "epochs.csv")
-    figure, axes = plt.subplots(figsize=(7, 4.5), layout="constrained")
+    figure, axes = plt.subplots(figsize=(7, 4.5))
     if steps:
         per_epoch = max(steps["step"]) / max(epochs["epoch"]) if epochs else 1.0
         axes.plot([s / per_epoch for s in steps["step"]], steps["loss"], color="tab:blue", alpha=0.25, lw=0.8, label="mini-batch loss")
@@ -30,17 +54,16 @@ def plot_losses(folder: Path) -> Path:
         axes.plot(epochs["epoch"], epochs["train_loss"], "o-", color="tab:blue", ms=3, label="training loss (epoch mean)")
         if any(v == v for v in epochs["val_loss"]):
             axes.plot(epochs["epoch"], epochs["val_loss"], "s-", color="tab:orange", ms=3, label="validation loss")
-    values = [v for v in steps.get("loss", []) + epochs.get("val_loss", []) if v == v and v > 0]
-    if values and max(values) / min(values) > 100:
-        axes.set_yscale("log")  # a falling loss spans orders of magnitude
+    losses = steps.get("loss", []) + epochs.get("val_loss", [])
+    if losses:
+        scale_loss_axis(axes, losses, start=losses[0])
     axes.set_xlabel("epoch")
     axes.set_ylabel("loss")
     axes.set_title(f"{folder.parent.name}: loss while training")
     axes.grid(True, alpha=0.3)
     axes.legend()
     path = folder / "loss.png"
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
+    save(figure, path)
     return path
 
 
@@ -57,7 +80,7 @@ def plot_model(folder: Path, experiment) -> Path | None:
         return predict(experiment.model, grid if mean is None else (grid - mean) / scale)
 
     if dataset.task == "classification" and X.shape[1] == 2:
-        figure, axes = plt.subplots(figsize=(6, 5.5), layout="constrained")
+        figure, axes = plt.subplots(figsize=(6, 5.5))
         low, high = X.min(axis=0), X.max(axis=0)
         margin = 0.05 * (high - low)
         a, b = np.meshgrid(*(np.linspace(lo - m, hi + m, 300) for lo, hi, m in zip(low, high, margin)))
@@ -70,7 +93,7 @@ def plot_model(folder: Path, experiment) -> Path | None:
         axes.set_title(f"{folder.parent.name}: decision regions and the data")
         path = folder / "decision_boundary.png"
     elif dataset.task == "regression" and X.shape[1] == 1 and y.shape[1] == 1:
-        figure, axes = plt.subplots(figsize=(7, 4.5), layout="constrained")
+        figure, axes = plt.subplots(figsize=(7, 4.5))
         grid = np.linspace(X.min(), X.max(), 400).reshape(-1, 1)
         axes.scatter(X[:, 0], y[:, 0], s=8, alpha=0.5, color="tab:gray", label="data")
         axes.plot(grid[:, 0], outputs(grid)[:, 0], color="tab:red", lw=2, label="model")
@@ -82,8 +105,7 @@ def plot_model(folder: Path, experiment) -> Path | None:
     else:
         return None
     axes.grid(True, alpha=0.3)
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
+    save(figure, path)
     return path
 
 

@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 import yaml
+from threadpoolctl import threadpool_limits
 
 from trainer import checkpoint, diagnostics, report
 from trainer.build import build, rng_for
@@ -23,6 +24,7 @@ from trainer.config import Config, load_config
 from trainer.errors import UserError
 from trainer.files import write_atomically
 from trainer.loop import LoopState, evaluate, fit, steps_per_epoch
+from trainer.memory import keep_freed_memory
 from trainer.metrics import final_scores
 from trainer.provenance import config_hash, data_hash, record_environment, resumable_differences
 from trainer.stopping import DivergenceGuard, EarlyStopping, Monitor, stop_on_signals
@@ -37,10 +39,13 @@ class Run:
     summary: dict
 
 
-def train(config: Config | str | Path | None = None, overrides=(), *, runs_dir="runs", resume=None,
+def train(config: Config | str | Path | None = None, overrides=(), *, runs_dir="runs", folder=None, resume=None,
           callbacks=(), progress=False, guard_memory=False) -> Run:
     """Train from a config (or a config file and `key=value` overrides), or continue the run in the
-    folder `resume` exactly where its last checkpoint left it; return the finished run."""
+    folder `resume` exactly where its last checkpoint left it; return the finished run.
+
+    A new run's folder is RUNS_DIR/<name>/<timestamp>, or `folder` itself when given (a sweep names
+    each trial's folder); `folder` must not exist yet."""
     if resume is not None:
         folder = Path(resume)
         config = _config_to_resume(folder, config, overrides)
@@ -51,7 +56,7 @@ def train(config: Config | str | Path | None = None, overrides=(), *, runs_dir="
     if resume is not None:
         saved = _checkpoint_to_resume(folder, config, hashes)
     else:
-        folder = make_run_folder(Path(runs_dir), config.name, experiment.model)
+        folder = make_run_folder(Path(runs_dir), config.name, experiment.model, None if folder is None else Path(folder))
     write_atomically(folder / "config.yaml", yaml.safe_dump(config.to_dict(), sort_keys=False))
     record_environment(folder / "environment.json", config, hashes, resumed=resume is not None)
 
@@ -64,8 +69,9 @@ def train(config: Config | str | Path | None = None, overrides=(), *, runs_dir="
     if resume is not None and saved is not None:
         checkpoint.restore(state, saved, standard.ordered)
 
+    keep_freed_memory()
     started = time.perf_counter()
-    with stop_on_signals(state):
+    with stop_on_signals(state), threadpool_limits(limits=settings.blas_threads, user_api="blas"):
         try:
             fit(state, experiment.loss, experiment.splits.train, experiment.splits.val, batch_size=settings.batch_size,
                 callbacks=standard.ordered, guard_memory=guard_memory)
@@ -148,23 +154,16 @@ def summarize(config, experiment, state, folder, seconds, standard: StandardCall
     return summary | report.linear_model_facts(experiment)
 
 
-def make_run_folder(runs_dir: Path, name: str, model) -> Path:
-    """RUNS_DIR/<name>/<timestamp>, with a suffix when another run took that second. Fails before
-    training, not after, when the folder cannot be made or the disk has no room for checkpoints."""
-    stamp = datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
-    try:
-        (runs_dir / name).mkdir(parents=True, exist_ok=True)
-        for attempt in range(1, 1000):
-            folder = runs_dir / name / (stamp if attempt == 1 else f"{stamp}_{attempt}")
-            try:
-                folder.mkdir()
-                break
-            except FileExistsError:
-                continue
-        else:
-            raise UserError(f"cannot create a run folder under {runs_dir / name}: too many runs started in the same second.")
-    except OSError as error:
-        raise UserError(f"cannot create a run folder under {runs_dir}: {error.strerror or error}. Choose another place with --runs-dir.") from None
+def make_run_folder(runs_dir: Path, name: str, model, folder: Path | None = None) -> Path:
+    """RUNS_DIR/<name>/<timestamp> (or `folder`, when given). Fails before training, not after, when
+    the folder cannot be made or the disk has no room for checkpoints."""
+    if folder is None:
+        folder = make_timestamped_folder(runs_dir / name)
+    else:
+        try:
+            folder.mkdir(parents=True)
+        except OSError as error:
+            raise UserError(f"cannot create the run folder {folder}: {error.strerror or error}.") from None
     needed = 4 * sum(p.data.nbytes for p in model.parameters) + 10 * 2**20  # 3 checkpoints, optimizer state, logs, plot
     free = shutil.disk_usage(folder).free
     if free < needed:
@@ -174,6 +173,23 @@ def make_run_folder(runs_dir: Path, name: str, model) -> Path:
             f"{needed / 2**20:.0f} MiB for its checkpoints and logs. Free some space or choose another place with --runs-dir."
         )
     return folder
+
+
+def make_timestamped_folder(parent: Path) -> Path:
+    """PARENT/<timestamp>, with a suffix when another run took that second."""
+    stamp = datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        for attempt in range(1, 1000):
+            folder = parent / (stamp if attempt == 1 else f"{stamp}_{attempt}")
+            try:
+                folder.mkdir()
+                return folder
+            except FileExistsError:
+                continue
+    except OSError as error:
+        raise UserError(f"cannot create a run folder under {parent.parent}: {error.strerror or error}. Choose another place with --runs-dir.") from None
+    raise UserError(f"cannot create a run folder under {parent}: too many runs started in the same second.")
 
 
 def _config_to_resume(folder: Path, config, overrides) -> Config:
