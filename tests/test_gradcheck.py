@@ -139,3 +139,9 @@ def test_the_exercise_solution_passes_and_a_loss_normalized_outside_mygrad_fails
     assert all(check.passed() for check in check_gradients(right)[0])
     wrong = load_config(exercise, [f"model.type={solution}:TwoLayerNet", f"loss={tmp_path / 'wrong.py'}:cross_entropy"])
     assert not any(check.passed() for check in check_gradients(wrong)[0])
+
+
+def test_a_float32_config_is_checked_in_float64():
+    config = load_config(CONFIGS / "mlp_digits.yaml", ["dtype=float32"])
+    checks, _ = check_gradients(config, max_entries=100)
+    assert all(check.passed() for check in checks)
