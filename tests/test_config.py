@@ -58,11 +58,18 @@ def test_unknown_component_name_suggests_the_close_name(write_config):
         ("trainer.epochs=true", "trainer.epochs = True is not valid: it should be a valid integer"),
         ("optimizer.lr=fast", "optimizer.lr = 'fast' is not valid: it should be a valid number"),
         ("optimizer.lrr=0.1", 'unknown key optimizer.lrr. Did you mean "lr"?'),
+        ("trainer.checkpoint_every=0", "trainer.checkpoint_every = 0 is out of range: it must be >= 1"),
+        ("trainer.clip_grad_norm=-1", "trainer.clip_grad_norm = -1 is out of range: it must be > 0"),
         ("traner.epochs=3", 'unknown key traner. Did you mean "trainer"?'),
     ],
 )
 def test_bad_values_name_key_value_and_allowed_range(write_config, override, expected):
     assert expected in error_for(write_config(), [override])
+
+
+def test_a_list_item_out_of_range_names_its_position(write_config):
+    message = error_for(write_config(), ["model=mlp", "model.hidden=[16, 0]"])
+    assert "model.hidden.1 = 0 is out of range: it must be >= 1" in message
 
 
 def test_fractions_must_leave_training_data(write_config):

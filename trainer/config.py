@@ -304,7 +304,7 @@ def _describe(schema: type[pydantic.BaseModel], issue: dict, locations: Location
         return f"{where}: {dotted} is missing; it is required.{signature}"
     message = issue["msg"].removeprefix("Value error, ")
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
-        return f"{where}: {dotted} = {issue['input']!r} is out of range: it must be {_range(schema, loc)}."
+        return f"{where}: {dotted} = {issue['input']!r} is out of range: it must be {_range(schema, loc, issue.get('ctx', {}))}."
     message = message[0].lower() + message[1:] if message else message
     if not loc:  # a rule about several keys together
         return f"config {locations.path}: {message}."
@@ -335,11 +335,15 @@ def _fields_at(schema, loc) -> list[str]:
     return list(getattr(schema, "model_fields", {}))
 
 
-def _range(schema, loc) -> str:
-    """'in [0, 1)' or '> 0', from the field's constraints."""
+def _range(schema, loc, violated: dict) -> str:
+    """'in [0, 1)' or '> 0', from the field's constraints, or else from the one `violated`
+    (pydantic's error context, e.g. {'ge': 1}, for an item of a list)."""
     info = _field_info(schema, loc)
     low = high = None
-    for bound in info.metadata if info else ():
+    bounds = (_constraints(info) if info else []) or [
+        getattr(annotated_types, kind.title())(value) for kind, value in violated.items() if kind in ("gt", "ge", "lt", "le")
+    ]
+    for bound in bounds:
         if isinstance(bound, annotated_types.Gt):
             low = f"({bound.gt}"
         elif isinstance(bound, annotated_types.Ge):
@@ -353,6 +357,16 @@ def _range(schema, loc) -> str:
     if low:
         return f"{'>' if low[0] == '(' else '>='} {low[1:]}"
     return f"{'<' if high[-1] == ')' else '<='} {high[:-1]}"
+
+
+def _constraints(info) -> list:
+    """The field's bounds, also those of an optional field (`Annotated[int, Field(ge=1)] | None`
+    keeps them inside the union)."""
+    found = list(info.metadata)
+    for argument in typing.get_args(info.annotation):
+        for meta in getattr(argument, "__metadata__", ()):
+            found += getattr(meta, "metadata", [meta])
+    return found
 
 
 def _join(path: Path, problems: list[str]) -> str:

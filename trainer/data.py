@@ -166,6 +166,10 @@ def load_splits(component: DataComponent, seed: int, dtype: str = "float64") -> 
     from sklearn.preprocessing import StandardScaler
 
     dataset = DATASETS.build(component, seed=seed)
+    if isinstance(dataset.X, np.memmap):  # `mmap: true`: split, scale and read by blocks, never all at once
+        from trainer.outofcore import lazy_splits
+
+        return lazy_splits(dataset, component, seed, dtype)
     n = len(dataset.X)
     n_val, n_test = (math.ceil(fraction * n) for fraction in (component.val_fraction, component.test_fraction))
     if n - n_val - n_test < 1:

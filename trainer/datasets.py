@@ -137,13 +137,22 @@ def npz(path: InputFile, x_key: str = "X", y_key: str = "y", task: Task = "auto"
 
 
 @DATASETS.register("npy")
-def npy(x_path: InputFile, y_path: InputFile, task: Task = "auto") -> Dataset:
-    """Two NumPy .npy files: the inputs (N, features) and the targets (N,) or (N, outputs)."""
-    return _from_arrays(np.load(x_path, allow_pickle=False), np.load(y_path, allow_pickle=False), task, f"{x_path} and {y_path}")
+def npy(x_path: InputFile, y_path: InputFile, task: Task = "auto", mmap: bool = False) -> Dataset:
+    """Two NumPy .npy files: the inputs (N, features) and the targets (N,) or (N, outputs). With
+    `mmap: true` they are opened as memory maps and read a batch at a time, for data larger than
+    memory (see trainer.outofcore)."""
+    source = f"{x_path} and {y_path}"
+    X, y, task = _checked(*(np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False) for path in (x_path, y_path)), task, source)
+    if mmap:
+        from trainer.outofcore import mapped_dataset
+
+        return mapped_dataset(X, y, task, source)
+    return _from_arrays(X, y, task, source)
 
 
-def _from_arrays(X: np.ndarray, y: np.ndarray, task: Task, source: str) -> Dataset:
-    """`auto` reads integer (or boolean) targets as class labels and floating-point ones as values."""
+def _checked(X: np.ndarray, y: np.ndarray, task: Task, source: str) -> tuple[np.ndarray, np.ndarray, str]:
+    """X as (N, features), the shapes checked; `auto` reads integer (or boolean) targets as class
+    labels and floating-point ones as values."""
     X = X.reshape(-1, 1) if X.ndim == 1 else X
     if X.ndim != 2 or len(X) != len(y) or y.ndim > 2:
         raise UserError(
@@ -152,9 +161,14 @@ def _from_arrays(X: np.ndarray, y: np.ndarray, task: Task, source: str) -> Datas
         )
     if task == "auto":
         task = "classification" if y.dtype.kind in "iub" else "regression"
+    if task == "classification" and y.ndim == 2 and y.shape[1] != 1:
+        raise UserError(f"data from {source}: class labels should be one column, but the targets are {y.shape}.")
+    return X, y, task
+
+
+def _from_arrays(X: np.ndarray, y: np.ndarray, task: Task, source: str) -> Dataset:
+    X, y, task = _checked(X, y, task, source)
     if task == "classification":
-        if y.ndim == 2 and y.shape[1] != 1:
-            raise UserError(f"data from {source}: class labels should be one column, but the targets are {y.shape}.")
         return classification(X, y.reshape(-1))
     y = y.reshape(-1, 1) if y.ndim == 1 else y
     return Dataset(X.astype(np.float64), y.astype(np.float64), [f"x{i}" for i in range(X.shape[1])], [f"y{i}" for i in range(y.shape[1])])

@@ -50,7 +50,7 @@ def fit(state: LoopState, loss_fn, train, val, *, batch_size: int, callbacks=(),
                 state.epoch_rng_state = rng.bit_generator.state
                 state.epoch_loss_sum = 0.0
                 hooks.on_epoch_begin(state)
-            order = rng.permutation(len(X))
+            order = X.epoch_order(rng) if hasattr(X, "epoch_order") else rng.permutation(len(X))  # the former: data read from disk by blocks
             for start in range(state.batch_in_epoch * batch_size, len(X), batch_size):
                 batch = order[start : start + batch_size]
                 hooks.on_step_begin(state)

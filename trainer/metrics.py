@@ -62,7 +62,7 @@ class EpochMetrics(Callback):
         self.names, self.task, self.val_split = names, task, val_split
 
     def on_epoch_end(self, state, logs):
-        if self.val_split is not None:
+        if self.val_split is not None and self.names:  # `metrics: []` predicts nothing
             logs.update({f"val_{name}": value for name, value in score(self.names, self.task, state.model, self.val_split).items()})
 
 

@@ -74,6 +74,8 @@ def plot_model(folder: Path, experiment) -> Path | None:
 
     splits, dataset = experiment.splits, experiment.splits.dataset
     X, y = dataset.X, dataset.y
+    if isinstance(X, np.memmap):  # data larger than memory: too many points to draw, and to read for it
+        return None
     mean, scale = splits.feature_mean, splits.feature_scale
 
     def outputs(grid):  # the model sees features scaled as in training

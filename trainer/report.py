@@ -16,7 +16,12 @@ def linear_model_facts(experiment) -> dict:
     facts = {"feature_names": splits.dataset.feature_names, "weights": _weights(weights), "bias": _bias(bias)}
     if experiment.config.loss.type == "mse":
         X, y = splits.train
-        solution, *_ = np.linalg.lstsq(np.column_stack([X, np.ones(len(X))]), y, rcond=None)
+        if isinstance(X, np.ndarray):
+            solution, *_ = np.linalg.lstsq(np.column_stack([X, np.ones(len(X))]), y, rcond=None)
+        else:  # a memory-mapped split: too big to hold, summed in chunks
+            from trainer.outofcore import least_squares
+
+            solution = least_squares(X, y)
         facts["least_squares"] = {
             "weights": _weights(solution[:-1]),
             "bias": _bias(solution[-1]),
