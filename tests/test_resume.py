@@ -90,6 +90,15 @@ def test_dropout_masks_resume_exactly_too(tmp_path, write_config):
     assert_same_run(trainer.train(resume=folder), reference)
 
 
+def test_float32_adam_resumes_exactly(tmp_path, write_config):
+    text = RESUMABLE.replace("seed: 5", "seed: 5\ndtype: float32").replace("{type: sgd, lr: 0.02}", "{type: adam, lr: 0.01}")
+    reference = trainer.train(write_config(text), runs_dir=tmp_path / "reference")
+    folder = train_and_get_killed(write_config(text), tmp_path / "runs", KillAt(14))
+    resumed = trainer.train(resume=folder)
+    assert {p.dtype for p in resumed.model.parameters} == {np.dtype(np.float32)}
+    assert_same_run(resumed, reference)
+
+
 def test_resume_may_raise_the_epochs_and_matches_a_longer_run(tmp_path, write_config):
     path = write_config(RESUMABLE)
     short = trainer.train(path, ["trainer.epochs=2"], runs_dir=tmp_path / "a")

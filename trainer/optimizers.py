@@ -49,7 +49,7 @@ class Optimizer:
 
     def load_state_dict(self, state: dict) -> None:
         self.lr, self.t = state["lr"], state["t"]
-        self.state = {name: [np.array(a, dtype=np.float64) for a in state[name]] for name in self.slots}
+        self.state = {name: [np.array(a) for a in state[name]] for name in self.slots}  # copies, in their own dtype
 
 
 @OPTIMIZERS.register("sgd")
@@ -63,6 +63,8 @@ class SGD(Optimizer):
     slots = ("momentum_buffer",)
 
     def __init__(self, lr: LearningRate, momentum: Decay = 0.0, nesterov: bool = False, weight_decay: NonNegative = 0.0):
+        if not momentum:
+            self.slots = ()  # plain gradient descent keeps no buffer
         super().__init__(lr)
         self.momentum, self.nesterov, self.weight_decay = momentum, nesterov, weight_decay
 
