@@ -11,10 +11,15 @@ def write_atomically(path: Path, data: str | bytes) -> None:
 
 
 class open_atomically:
-    """`with open_atomically(path) as file:` writes binary data that appears at `path` only when complete."""
+    """`with open_atomically(path) as file:` writes binary data that appears at `path` only when complete.
 
-    def __init__(self, path: Path):
+    The rename alone makes the write atomic for a process killed at any instant. `fsync=True` also
+    puts the data on disk before the rename, so that a crash of the machine leaves the old file or
+    the new one, whole."""
+
+    def __init__(self, path: Path, fsync: bool = True):
         self.path = Path(path)
+        self.fsync = fsync
         self.temporary = self.path.with_name(self.path.name + ".tmp")
 
     def __enter__(self):
@@ -23,7 +28,7 @@ class open_atomically:
 
     def __exit__(self, kind, error, traceback):
         try:
-            if kind is None:
+            if kind is None and self.fsync:
                 self.file.flush()
                 os.fsync(self.file.fileno())
         finally:
@@ -31,7 +36,6 @@ class open_atomically:
         if kind is not None:
             self.temporary.unlink(missing_ok=True)
             return
-        # The data is on disk before the rename, so even a machine crash leaves the old file or the
-        # new one, whole. (An fsync of the folder too would only make the new one certain to be the
-        # survivor, at the price of another disk flush per checkpoint.)
+        # (An fsync of the folder too would only make the new file certain to be the survivor of a
+        # machine crash, at the price of another disk flush.)
         os.replace(self.temporary, self.path)
