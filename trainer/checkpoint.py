@@ -8,7 +8,6 @@ writes floats as their shortest exact text), so loading gives back the same bits
 
 import json
 import os
-import threading
 import time
 import zipfile
 from pathlib import Path
@@ -98,11 +97,10 @@ class Checkpointer(Callback):
     the monitored value improves. Never saves a diverged state. (A run killed before its first
     checkpoint resumes from the start, which its config and seed reproduce exactly.)
 
-    Files are written by a background thread from a copy of the state, so training goes on during
-    the write; one write at a time, in order, all finished before training ends. Every write is
-    atomic (a killed process leaves the old file or the new one). Flushing to disk (fsync, which a
-    machine crash needs) is done at most every SYNC_SECONDS and for the final checkpoint: on this
-    machine each flush slowed a short epoch's training by several milliseconds, even from a thread.
+    Every write is atomic (a killed process leaves the old file or the new one). Flushing to disk
+    (fsync, which only a crash of the machine needs) is done at most every SYNC_SECONDS and for the
+    final checkpoint: each flush cost a short epoch several milliseconds here. (Writing from a
+    background thread was measured too, and was no faster: the thread competes for the GIL.)
     """
 
     SYNC_SECONDS = 10.0
@@ -112,8 +110,6 @@ class Checkpointer(Callback):
         self.callbacks = callbacks  # whose state_dict() goes into the checkpoint, this one's included
         self.hashes = hashes
         self.before_save = before_save  # e.g. flush the CSV logs, so they are never behind a checkpoint
-        self._writer: threading.Thread | None = None
-        self._error: BaseException | None = None
         self._synced_at = time.monotonic()  # when a checkpoint last reached the disk
         self._unsynced = False
         folder.mkdir(exist_ok=True)
@@ -126,12 +122,17 @@ class Checkpointer(Callback):
         if state.status == "diverged":
             return
         improved = self.monitor.improved(logs)  # first, so the saved state knows the new best
-        self._save(state, also_best=improved)
+        self._save(state)
+        if improved:
+            # `best` is this very `last`: a hard link costs no second write (files are only ever replaced whole).
+            temporary = self.folder / "best.npz.tmp"
+            temporary.unlink(missing_ok=True)
+            os.link(self.folder / "last.npz", temporary)
+            os.replace(temporary, self.folder / "best.npz")
 
     def on_train_end(self, state):
         if state.status == "interrupted":
             self._save(state)
-        self.wait()
         if self._unsynced:  # the final checkpoint goes to disk, whatever the time since the last flush
             with open(self.folder / "last.npz", "rb+") as file:
                 os.fsync(file.fileno())
@@ -142,46 +143,11 @@ class Checkpointer(Callback):
     def load_state_dict(self, saved: dict) -> None:
         self.monitor.best = saved["best"]
 
-    def wait(self) -> None:
-        """Until the last write has finished; re-raises its error (a full disk, ...)."""
-        if self._writer is not None:
-            self._writer.join()
-            self._writer = None
-        if self._error is not None:
-            error, self._error = self._error, None
-            raise error
-
-    def _save(self, state, also_best: bool = False) -> None:
+    def _save(self, state) -> None:
         self.before_save()
-        content = _copy(snapshot(state, self.callbacks, self.hashes))  # training changes the arrays in place
-        self.wait()
         sync = time.monotonic() - self._synced_at >= self.SYNC_SECONDS
+        save_rotating(self.folder, snapshot(state, self.callbacks, self.hashes), fsync=sync)
         self._synced_at, self._unsynced = (time.monotonic(), False) if sync else (self._synced_at, True)
-        self._writer = threading.Thread(target=self._write, args=(content, also_best, sync), name="checkpoint-writer")
-        self._writer.start()
-
-    def _write(self, content: dict, also_best: bool, sync: bool) -> None:
-        try:
-            save_rotating(self.folder, content, sync)
-            if also_best:
-                # `best` is this very `last`: a hard link costs no second write (files are only ever replaced whole).
-                temporary = self.folder / "best.npz.tmp"
-                temporary.unlink(missing_ok=True)
-                os.link(self.folder / "last.npz", temporary)
-                os.replace(temporary, self.folder / "best.npz")
-        except BaseException as error:  # handed to the training thread by wait()
-            self._error = error
-
-
-def _copy(tree):
-    """A deep copy of nested dicts and lists of arrays and plain values."""
-    if isinstance(tree, np.ndarray):
-        return tree.copy()
-    if isinstance(tree, dict):
-        return {key: _copy(value) for key, value in tree.items()}
-    if isinstance(tree, (list, tuple)):
-        return [_copy(value) for value in tree]
-    return tree
 
 
 LOOP_FIELDS = ("epoch", "step", "batch_in_epoch", "epoch_loss_sum", "epoch_rng_state", "history", "status")
