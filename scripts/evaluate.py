@@ -2,7 +2,7 @@
 
 import sys
 
-from trainer.cli import evaluate_main
+from trainer.commands import evaluate_main
 
 if __name__ == "__main__":
     sys.exit(evaluate_main())

@@ -16,7 +16,7 @@ EXIT_FAILED_EXPECTATION = 1
 EXIT_BAD_INPUT = 2
 EXIT_DIVERGED = 3
 EXIT_INTERRUPTED = 130
-TEACHING_TOOLS = {"descend": "descend_main", "gradcheck": "gradcheck_main"}  # functions in trainer.commands
+SUBCOMMANDS = {"descend": "descend_main", "gradcheck": "gradcheck_main", "evaluate": "evaluate_main"}  # in trainer.commands
 
 
 def train_parser() -> argparse.ArgumentParser:
@@ -45,12 +45,10 @@ def train_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["evaluate"]:
-        return evaluate_main(argv[1:])
-    if argv and argv[0] in TEACHING_TOOLS:
+    if argv and argv[0] in SUBCOMMANDS:
         from trainer import commands
 
-        return getattr(commands, TEACHING_TOOLS[argv[0]])(argv[1:])
+        return getattr(commands, SUBCOMMANDS[argv[0]])(argv[1:])
     parser = train_parser()
     args = parser.parse_intermixed_args(argv)
     if args.config and "=" in args.config and args.resume:  # `--resume DIR key=value`: no config file given
@@ -100,40 +98,6 @@ def guarded(command) -> int:
     except KeyboardInterrupt:
         print("interrupted.", file=sys.stderr)
         return EXIT_INTERRUPTED
-
-
-def evaluate_main(argv: list[str] | None = None) -> int:
-    """`mgtrain evaluate RUN_DIR`: scores and predictions of a finished run's best checkpoint."""
-    parser = argparse.ArgumentParser(prog="mgtrain evaluate", description="Score a finished run on held-out data and write its predictions.")
-    parser.add_argument("run", metavar="RUN_DIR", help="a run folder, e.g. runs/logreg/2026-11-29_10-00-00")
-    parser.add_argument("--checkpoint", choices=["best", "last"], default="best", help="which parameters (default: best)")
-    parser.add_argument("--split", choices=["test", "val", "train"], help="a split of the run's own data (default: test, else val)")
-    parser.add_argument("--data", metavar="CSV_OR_BLOCK", help="other rows: a CSV with the feature columns (and the target), or a data block such as diabetes")
-    parser.add_argument("--output", metavar="CSV", help="where the predictions go (default: RUN_DIR/predictions-<split>.csv)")
-    args = parser.parse_args(argv)
-    from trainer.evaluate import load_run, read_rows
-
-    try:
-        run = load_run(args.run, args.checkpoint)
-        data = None
-        if args.data:
-            X, y, _ = read_rows(run, args.data)
-            data = (X, y)
-        X, y, name = run.rows(args.split, data)
-        predictions = run.write_predictions(args.output or run.folder / f"predictions-{name}.csv", args.split, data)
-        result = run.evaluate(args.split, data) if y is not None else {"split": name, "rows": len(X), "checkpoint": run.checkpoint}
-    except UserError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    from trainer.evaluate import save_evaluation
-
-    saved = save_evaluation(run, result, name)
-    print(f"{run.folder} ({result['checkpoint']} checkpoint) on {result['rows']} rows of {args.data or name}:")
-    for key, value in result.items():
-        if key not in ("split", "rows", "checkpoint"):
-            print(f"  {key:<20} {value:.6g}")
-    print(f"predictions: {predictions}\nscores: {saved}")
-    return 0
 
 
 def _check(config_path: str, overrides: list[str]) -> int:
