@@ -105,9 +105,9 @@ class CSVLogger(Callback):
     def on_train_begin(self, state):
         """Start the files, or, for a resumed run, cut them back to the checkpoint it resumes from
         (a run killed after writing logs but before its next checkpoint wrote rows it will redo)."""
-        _keep_rows(self.steps_path, "step,epoch,loss,lr", state.step)
+        keep_rows(self.steps_path, "step,epoch,loss,lr", state.step)
         if self.epochs_path.exists():  # its header comes from the first epoch's logs
-            _keep_rows(self.epochs_path, None, len(state.history))
+            keep_rows(self.epochs_path, None, len(state.history))
 
     def on_step_end(self, state, loss):
         self.rows.append((state.step, state.epoch, loss, state.optimizer.lr))  # formatted in bulk by flush()
@@ -129,7 +129,7 @@ class CSVLogger(Callback):
         self.rows.clear()
 
 
-def _keep_rows(path: Path, header: str | None, last: int) -> None:
+def keep_rows(path: Path, header: str | None, last: int) -> None:
     """Keep the header and the rows whose first cell is at most `last` (or start the file with `header`)."""
     if not path.exists():
         path.write_text(header + "\n")

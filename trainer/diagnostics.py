@@ -14,7 +14,7 @@ from pathlib import Path
 import mygrad as mg
 import numpy as np
 
-from trainer.callbacks import Callback, _keep_rows
+from trainer.callbacks import Callback, keep_rows
 
 RISE = 0.10  # an epoch whose loss is 10% above the previous one's counts as a rise
 JITTER = 0.01  # a plateau whose epoch losses vary by more than 1% (relative std) is held up by noise
@@ -38,7 +38,7 @@ class Diagnostics(Callback):
         self.names = parameter_names(state.model)
         self.sums = self.sums or [0.0] * len(self.names)  # kept when a checkpoint restored them
         # a resumed run redoes the epochs after its checkpoint: drop the rows it wrote for them
-        _keep_rows(self.path, "epoch,parameter,grad_norm,update_ratio", len(state.history))
+        keep_rows(self.path, "epoch,parameter,grad_norm,update_ratio", len(state.history))
 
     def state_dict(self) -> dict:
         return {"sums": list(self.sums), "steps": self.steps}
