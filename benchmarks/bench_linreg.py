@@ -20,7 +20,7 @@ from common import interleaved, report  # noqa: E402
 from trainer.build import build, rng_for  # noqa: E402
 from trainer.config import load_config  # noqa: E402
 from trainer.loop import LoopState, fit, steps_per_epoch  # noqa: E402
-from trainer.provenance import config_hash, data_hash  # noqa: E402
+from trainer.provenance import config_hash  # noqa: E402
 from trainer.run import StandardCallbacks  # noqa: E402
 
 CONFIG = """\

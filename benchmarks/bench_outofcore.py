@@ -94,7 +94,7 @@ def main():
             x_path.unlink()
             y_path.unlink()
     smallest, largest = results[min(results)], results[max(results)]
-    print(f"\n| X file | peak RSS | wall time (process) | training time (epoch) |\n|---|---|---|---|")
+    print("\n| X file | peak RSS | wall time (process) | training time (epoch) |\n|---|---|---|---|")
     for size, result in results.items():
         print(f"| {size:g} GB | {result['peak_rss_mb']:.0f} MB | {result['seconds_total']:.1f} s | {result['seconds_training']:.1f} s |")
     print(f"\npeak RSS ratio, {max(results):g} GB / {min(results):g} GB: {largest['peak_rss_mb'] / smallest['peak_rss_mb']:.3f} (target <= 1.2)")

@@ -132,13 +132,13 @@ def test_class_labels_from_a_memory_map(tmp_path, write_config):
     labels = rng.integers(0, 3, size=12_000)
     np.save(tmp_path / "x.npy", rng.normal(size=(12_000, 2)) + 3 * np.eye(3)[labels, :2])
     np.save(tmp_path / "y.npy", labels)
-    text = f"""\
+    text = """\
         name: mapped_classes
-        data: {{type: npy, x_path: x.npy, y_path: y.npy, mmap: true}}
+        data: {type: npy, x_path: x.npy, y_path: y.npy, mmap: true}
         model: linear
         loss: cross_entropy
-        optimizer: {{type: adam, lr: 0.05}}
-        trainer: {{epochs: 3, batch_size: 256}}
+        optimizer: {type: adam, lr: 0.05}
+        trainer: {epochs: 3, batch_size: 256}
         """
     run = trainer.train(write_config(text), runs_dir=tmp_path / "runs")
     assert run.summary["val_accuracy"] > 0.8

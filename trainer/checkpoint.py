@@ -51,11 +51,11 @@ def save_rotating(folder: Path, content: dict, fsync: bool = True) -> None:
     save(last, content, fsync)
 
 
-def load_latest_valid(folder: Path) -> tuple[dict | None, str | None, list[str]]:
-    """The newest checkpoint that loads: (content, its name, problems with the ones skipped);
-    (None, None, []) when there is none yet."""
+def load_first_readable(folder: Path, order=NAMES) -> tuple[dict | None, str | None, list[str]]:
+    """The first checkpoint in `order` that loads: (content, its name, problems with the ones
+    skipped); (None, None, problems) when none does (problems is empty when there is none yet)."""
     problems = []
-    for name in NAMES:
+    for name in order:
         path = folder / f"{name}.npz"
         if not path.exists():
             continue
@@ -63,10 +63,7 @@ def load_latest_valid(folder: Path) -> tuple[dict | None, str | None, list[str]]
             return load(path), name, problems
         except ValueError as error:
             problems.append(str(error))
-    if not problems:
-        return None, None, []
-    detail = f" ({'; '.join(problems)})" if problems else ""
-    raise UserError(f"no readable checkpoint in {folder}{detail}; the run cannot be resumed. Start it again without --resume.")
+    return None, None, problems
 
 
 def _encode(value, key: str, arrays: dict):

@@ -20,6 +20,7 @@ from trainer.files import write_atomically
 from trainer.loop import evaluate as mean_loss
 from trainer.metrics import predict as raw_outputs
 from trainer.metrics import predicted_classes, score
+from trainer.run import require_run_folder
 
 
 @dataclass
@@ -87,20 +88,12 @@ class LoadedRun:
 def load_run(folder, which: str = "best") -> LoadedRun:
     """A run folder's model with the parameters of its `best` (or `last`) checkpoint."""
     folder = Path(folder)
-    if not (folder / "config.yaml").is_file() or not (folder / "checkpoints").is_dir():
-        raise UserError(f"{folder} is not a run folder (it has no config.yaml and checkpoints/); give a folder a run made, e.g. runs/linreg/2026-11-29_10-00-00.")
+    require_run_folder(folder)
     order = [which] + [name for name in ("best", "last", "previous") if name != which]
-    problems = []
-    for name in order:
-        path = folder / "checkpoints" / f"{name}.npz"
-        if path.exists():
-            try:
-                saved = checkpoint.load(path)
-                break
-            except ValueError as error:
-                problems.append(str(error))
-    else:
-        raise UserError(f"{folder} has no readable checkpoint{' (' + '; '.join(problems) + ')' if problems else ''}: the run stopped before its first epoch ended.")
+    saved, name, problems = checkpoint.load_first_readable(folder / "checkpoints", order)
+    if saved is None:
+        detail = f" ({'; '.join(problems)})" if problems else ""
+        raise UserError(f"{folder} has no readable checkpoint{detail}: the run stopped before its first epoch ended.")
     config = load_config(folder / "config.yaml")
     experiment = build(config)
     for p, value in zip(experiment.model.parameters, saved["parameters"], strict=True):

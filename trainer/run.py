@@ -192,13 +192,17 @@ def make_timestamped_folder(parent: Path) -> Path:
     raise UserError(f"cannot create a run folder under {parent}: too many runs started in the same second.")
 
 
-def _config_to_resume(folder: Path, config, overrides) -> Config:
-    """The run's saved config, with `overrides` or as `config` asks, if only keys that may change do."""
+def require_run_folder(folder: Path) -> None:
     if not (folder / "config.yaml").is_file() or not (folder / "checkpoints").is_dir():
         raise UserError(
-            f"{folder} is not a run folder (it has no config.yaml and checkpoints/). --resume takes a folder "
+            f"{folder} is not a run folder (it has no config.yaml and checkpoints/); give a folder "
             f"that a run made, e.g. runs/linreg/2026-11-29_10-00-00."
         )
+
+
+def _config_to_resume(folder: Path, config, overrides) -> Config:
+    """The run's saved config, with `overrides` or as `config` asks, if only keys that may change do."""
+    require_run_folder(folder)
     saved = load_config(folder / "config.yaml")
     requested = config if isinstance(config, Config) else load_config(config or folder / "config.yaml", overrides)
     changed = resumable_differences(saved, requested)
@@ -212,7 +216,9 @@ def _config_to_resume(folder: Path, config, overrides) -> Config:
 
 def _checkpoint_to_resume(folder: Path, config: Config, hashes: dict) -> dict | None:
     """The checkpoint to continue from; None for a run stopped before its first one (it starts over)."""
-    saved, name, problems = checkpoint.load_latest_valid(folder / "checkpoints")
+    saved, name, problems = checkpoint.load_first_readable(folder / "checkpoints")
+    if saved is None and problems:
+        raise UserError(f"no readable checkpoint in {folder} ({'; '.join(problems)}); the run cannot be resumed. Start it again without --resume.")
     if saved is None:
         return None
     if problems:
