@@ -59,12 +59,11 @@ class Variants:
         self.weights["framework"] = np.r_[experiment.model.weight.data[:, 0], experiment.model.bias.data]
 
     def mygrad_by_hand(self):
-        X, y, B, lr = self.X, self.y, self.batch_size, self.lr
+        X, lr = self.X, self.lr
         w, b = mg.tensor(np.zeros((X.shape[1], 1))), mg.tensor(np.zeros(1))
         with mg.mem_guard_off:
-            for start in range(0, len(X), B):
-                batch = self.order[start : start + B]
-                loss = mg.mean((X[batch] @ w + b - y[batch]) ** 2)
+            for xb, yb in self._batches():
+                loss = mg.mean((xb @ w + b - yb) ** 2)
                 loss.backward()
                 w.data -= lr * w.grad
                 b.data -= lr * b.grad
@@ -72,17 +71,25 @@ class Variants:
         self.weights["mygrad_by_hand"] = np.r_[w.data[:, 0], b.data]
 
     def numpy_by_hand(self):
-        X, y, B, lr = self.X, self.y, self.batch_size, self.lr
+        X, lr = self.X, self.lr
         w, b = np.zeros((X.shape[1], 1)), np.zeros(1)
-        for start in range(0, len(X), B):
-            batch = self.order[start : start + B]
-            xb, yb = X[batch], y[batch]
+        for xb, yb in self._batches():
             residual = xb @ w + b - yb
             scale = 2.0 / residual.size
             w -= lr * scale * (xb.T @ residual)
             b -= lr * scale * residual.sum(axis=0)
             float(np.mean(residual**2))
         self.weights["numpy_by_hand"] = np.r_[w[:, 0], b]
+
+    def _batches(self):
+        """The framework's batches: windows of its permutation, or, for one batch of all the rows, the
+        data as stored (a full-batch loop written by hand does not shuffle, and neither does the framework)."""
+        if self.batch_size >= len(self.X):
+            yield self.X, self.y
+            return
+        for start in range(0, len(self.X), self.batch_size):
+            rows = self.order[start : start + self.batch_size]
+            yield self.X[rows], self.y[rows]
 
     def check_same_weights(self):
         reference = self.weights["mygrad_by_hand"]

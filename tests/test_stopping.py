@@ -57,8 +57,11 @@ def test_divergence_stops_with_an_explanation_and_keeps_the_last_good_checkpoint
     message = summary["divergence"]
     assert f"at step {summary['steps']}" in message and "the learning rate was 1.1" in message
     assert "learning rate is too large" in message and "optimizer.lr=0.11" in message and "standardize" not in message
-    saved = checkpoint.load(run.folder / "checkpoints" / "last.npz")
-    assert all(np.isfinite(p).all() for p in saved["parameters"]) and saved["loop"]["step"] < summary["steps"]
+    # `best` holds the last improvement (`last`, too, once a save was due before the divergence)
+    for path in (run.folder / "checkpoints").glob("*.npz"):
+        saved = checkpoint.load(path)
+        assert all(np.isfinite(p).all() for p in saved["parameters"]) and saved["loop"]["step"] < summary["steps"]
+    assert (run.folder / "checkpoints" / "best.npz").exists()
 
 
 def test_divergence_advice_follows_what_the_run_shows(tmp_path, write_config):

@@ -180,8 +180,9 @@ def test_console_script_is_declared():
 
 
 def long_trial_config(write_config):
-    """A trial that trains for about a second, long enough to be killed in the middle."""
-    return write_config(LINREG.replace("n_samples: 200", "n_samples: 4000").replace("epochs: 5, batch_size: 16", "epochs: 40, batch_size: 16"))
+    """A trial that trains for about a second, long enough to be killed in the middle, with a checkpoint
+    every 100 steps (its epochs are too short for one at each: Checkpointer.SAVE_SECONDS)."""
+    return write_config(LINREG.replace("n_samples: 200", "n_samples: 4000").replace("epochs: 5, batch_size: 16", "epochs: 40, batch_size: 16, checkpoint_every: 100"))
 
 
 def wait_for(folder, pattern="*/*/steps.csv"):  # by default: until a trial has begun training

@@ -50,18 +50,19 @@ def fit(state: LoopState, loss_fn, train, val, *, batch_size: int, callbacks=(),
                 state.epoch_rng_state = rng.bit_generator.state
                 state.epoch_loss_sum = 0.0
                 hooks.on_epoch_begin(state)
-            order = X.epoch_order(rng) if hasattr(X, "epoch_order") else rng.permutation(len(X))  # the former: data read from disk by blocks
+            order = batch_order(X, rng, batch_size)
             for start in range(state.batch_in_epoch * batch_size, len(X), batch_size):
-                batch = order[start : start + batch_size]
+                rows = order[start : start + batch_size]
+                inputs, targets = X[rows], y[rows]
                 hooks.on_step_begin(state)
-                loss = loss_fn(state.model(X[batch]), y[batch])
+                loss = loss_fn(state.model(inputs), targets)
                 loss.backward()  # replaces every p.grad and clears the graph
                 hooks.on_before_update(state)
                 state.optimizer.step(parameters)
                 state.step += 1
                 state.batch_in_epoch += 1
                 value = loss.item()
-                state.epoch_loss_sum += value * len(batch)
+                state.epoch_loss_sum += value * len(targets)
                 hooks.on_step_end(state, value)
                 if state.stop:
                     break
@@ -75,6 +76,27 @@ def fit(state: LoopState, loss_fn, train, val, *, batch_size: int, callbacks=(),
         state.status = "completed"
     hooks.on_train_end(state)
     return state
+
+
+def batch_order(X, rng: np.random.Generator, batch_size: int):
+    """This epoch's order of the rows: `order[start:stop]` picks a batch's rows."""
+    if hasattr(X, "epoch_order"):  # data read from disk by blocks (trainer.outofcore)
+        return X.epoch_order(rng)
+    if batch_size >= len(X):
+        # One batch of every row: its order would change nothing but the rounding of the mean, and
+        # gathering a shuffled copy of the data would cost as much as the step itself.
+        return ALL_ROWS
+    return rng.permutation(len(X))
+
+
+class AllRows:
+    """An order whose every window is all the rows, as they are stored (X[slice(None)] is X itself)."""
+
+    def __getitem__(self, window: slice) -> slice:
+        return slice(None)
+
+
+ALL_ROWS = AllRows()
 
 
 def evaluate(model, loss_fn, split, chunk: int = 8192) -> float | None:

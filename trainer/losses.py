@@ -15,6 +15,7 @@ import mygrad.nnet as nnet
 from pydantic import Field
 
 from trainer.errors import UserError
+from trainer.ops import mean_squared_error, softmax_cross_entropy
 from trainer.registry import Registry
 
 LOSSES = Registry("loss", plain_functions_are_entries=True)
@@ -65,8 +66,9 @@ def built_in(name: str, expects: str):
 
 @built_in("mse", expects="values")
 def mse():
-    """Mean squared error, averaged over the batch (and the outputs)."""
-    return lambda prediction, target: mg.mean((prediction - target) ** 2)
+    """Mean squared error, averaged over the batch (and the outputs): mg.mean((prediction - target) ** 2),
+    computed as one MyGrad operation (trainer/ops.py)."""
+    return mean_squared_error
 
 
 @built_in("mae", expects="values")
@@ -102,8 +104,9 @@ def bce():
 
 @built_in("cross_entropy", expects="classes")
 def cross_entropy():
-    """Softmax cross-entropy: -log softmax(logits)[label], averaged over the batch (mygrad.nnet)."""
-    return nnet.softmax_crossentropy
+    """Softmax cross-entropy: -log softmax(logits)[label], averaged over the batch; the same as
+    mygrad.nnet.softmax_crossentropy, computed as one lean MyGrad operation (trainer/ops.py)."""
+    return softmax_cross_entropy
 
 
 @built_in("multiclass_hinge", expects="classes")

@@ -18,6 +18,7 @@ import numpy as np
 from pydantic import Field
 
 from trainer.errors import UserError
+from trainer.ops import dense, relu
 from trainer.registry import Registry
 
 MODELS = Registry("model", provided=("n_inputs", "n_outputs", "rng"))
@@ -35,7 +36,7 @@ class Linear:
         self.bias = mg.tensor(np.zeros(n_outputs))
 
     def __call__(self, x):
-        return x @ self.weight + self.bias
+        return dense(x, self.weight, self.bias)  # x @ W + b, as one MyGrad operation (trainer/ops.py)
 
     @property
     def parameters(self) -> tuple[mg.Tensor, ...]:
@@ -73,7 +74,7 @@ INITIALIZERS = {
 # The activations of mygrad.nnet by name, with the initialization that keeps their signal's
 # variance steady through the layers (He for the ReLU family, Glorot for the saturating ones, LeCun for SELU).
 ACTIVATIONS = {
-    "relu": (nnet.relu, "he_normal"),
+    "relu": (relu, "he_normal"),  # mygrad.nnet.relu as a leaner operation (trainer/ops.py)
     "leaky_relu": (lambda x: nnet.leaky_relu(x, slope=0.01), "he_normal"),
     "elu": (lambda x: nnet.elu(x, alpha=1.0), "he_normal"),
     "selu": (nnet.selu, "lecun_normal"),
@@ -110,12 +111,12 @@ class MLP:
     def __call__(self, x):
         *hidden, (w_out, b_out) = self.layers
         for w, b in hidden:
-            x = self.activation(x @ w + b)
+            x = self.activation(dense(x, w, b))  # activation(x @ w + b)
             if self.training and self.dropout:
                 # inverted dropout: the kept units are scaled up, so evaluation needs no rescaling
                 keep = (self.rng.random(x.shape) >= self.dropout).astype(x.dtype)
                 x = x * (keep / x.dtype.type(1 - self.dropout))
-        return x @ w_out + b_out
+        return dense(x, w_out, b_out)
 
     @property
     def parameters(self) -> tuple[mg.Tensor, ...]:
