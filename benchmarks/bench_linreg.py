@@ -35,26 +35,26 @@ trainer: {epochs: 1, batch_size: BATCH}
 
 
 class Variants:
-    """One epoch of each variant from the same initial weights and batch order."""
+    """`epochs` epochs of each variant from the same initial weights and batch order."""
 
-    def __init__(self, batch_size: int, folder: Path):
+    def __init__(self, batch_size: int, folder: Path, epochs: int = 1):
         path = folder / f"bench{batch_size}.yaml"
         path.write_text(CONFIG.replace("BATCH", str(batch_size)))
         self.config = load_config(path)
         self.experiment = build(self.config)
         self.X, self.y = self.experiment.splits.train
         self.batch_size, self.lr, self.folder = batch_size, 0.01, folder
-        self.order = rng_for(0, "batches").permutation(len(self.X))
+        rng = rng_for(0, "batches")  # the framework's batch order, epoch after epoch
+        self.epochs, self.orders = epochs, [rng.permutation(len(self.X)) for _ in range(epochs)]
         self.weights = {}
 
     def framework(self):
         experiment, config = self.experiment, self.config
         for p in experiment.model.parameters:
             p.data[...] = 0.0
-        run_folder = Path(tempfile.mkdtemp(dir=self.folder))
-        state = LoopState(experiment.model, experiment.optimizer, 1, steps_per_epoch(len(self.X), self.batch_size), rng_for(0, "batches"))
+        state = LoopState(experiment.model, experiment.optimizer, self.epochs, steps_per_epoch(len(self.X), self.batch_size), rng_for(0, "batches"))
         hashes = {"config_hash": config_hash(config), "data_hash": "not measured"}
-        callbacks = StandardCallbacks.for_run(config, run_folder, hashes, (), progress=False).ordered
+        callbacks = StandardCallbacks.for_run(config, self.run_folder, hashes, (), progress=False).ordered
         fit(state, experiment.loss, (self.X, self.y), None, batch_size=self.batch_size, callbacks=callbacks)
         self.weights["framework"] = np.r_[experiment.model.weight.data[:, 0], experiment.model.bias.data]
 
@@ -84,12 +84,16 @@ class Variants:
     def _batches(self):
         """The framework's batches: windows of its permutation, or, for one batch of all the rows, the
         data as stored (a full-batch loop written by hand does not shuffle, and neither does the framework)."""
-        if self.batch_size >= len(self.X):
-            yield self.X, self.y
-            return
-        for start in range(0, len(self.X), self.batch_size):
-            rows = self.order[start : start + self.batch_size]
-            yield self.X[rows], self.y[rows]
+        for order in self.orders:
+            if self.batch_size >= len(self.X):
+                yield self.X, self.y
+                continue
+            for start in range(0, len(self.X), self.batch_size):
+                rows = order[start : start + self.batch_size]
+                yield self.X[rows], self.y[rows]
+
+    def new_run_folder(self):
+        self.run_folder = Path(tempfile.mkdtemp(dir=self.folder))
 
     def check_same_weights(self):
         reference = self.weights["mygrad_by_hand"]
@@ -102,9 +106,13 @@ def main():
     parser.add_argument("--repeats", type=int, default=7)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        for title, batch_size in [("(a) linear regression, N=100,000, d=20, batch 32, one epoch", 32), ("(c) linear regression, N=100,000, d=20, one full-batch step", 100000)]:
-            variants = Variants(batch_size, Path(folder))
-            medians = interleaved({"framework": variants.framework, "mygrad_by_hand": variants.mygrad_by_hand, "numpy_by_hand": variants.numpy_by_hand}, args.repeats)
+        for title, batch_size, epochs in [
+            ("(a) linear regression, N=100,000, d=20, batch 32, one epoch", 32, 1),
+            ("(c) linear regression, N=100,000, d=20, one full-batch step (a run of one step: its folder, files and checkpoint included)", 100000, 1),
+            ("(c) the same, a run of 20 full-batch steps (per-run costs spread out)", 100000, 20),
+        ]:
+            variants = Variants(batch_size, Path(folder), epochs)
+            medians = interleaved({"framework": variants.framework, "mygrad_by_hand": variants.mygrad_by_hand, "numpy_by_hand": variants.numpy_by_hand}, args.repeats, prepare=variants.new_run_folder)
             variants.check_same_weights()
             print(report(title, medians, ["mygrad_by_hand", "numpy_by_hand"]))
 

@@ -56,8 +56,7 @@ class Variants:
             p.data[...] = value
         state = LoopState(experiment.model, experiment.optimizer, self.epochs, steps_per_epoch(len(self.X), BATCH), rng_for(0, "batches"))
         hashes = {"config_hash": config_hash(self.config), "data_hash": "not measured"}
-        run_folder = Path(tempfile.mkdtemp(dir=self.folder))
-        callbacks = StandardCallbacks.for_run(self.config, run_folder, hashes, (), progress=False, first=experiment.callbacks).ordered
+        callbacks = StandardCallbacks.for_run(self.config, self.run_folder, hashes, (), progress=False, first=experiment.callbacks).ordered
         fit(state, experiment.loss, (self.X, self.y), None, batch_size=BATCH, callbacks=callbacks)
         self.weights["framework"] = [p.data.copy() for p in experiment.model.parameters]
 
@@ -133,6 +132,9 @@ class Variants:
         shifted = logits - logits.max(axis=1, keepdims=True)
         float((np.log(np.exp(shifted).sum(axis=1)) - shifted[np.arange(len(self.y)), self.y]).mean())
 
+    def new_run_folder(self):
+        self.run_folder = Path(tempfile.mkdtemp(dir=self.folder))
+
     def check_same_weights(self):
         reference = self.weights["mygrad_by_hand"]
         for name, weights in self.weights.items():
@@ -153,7 +155,7 @@ def main():
                 training["torch_by_hand"] = variants.torch_by_hand
             except ImportError:
                 pass
-            medians = interleaved(training, args.repeats if epochs == 1 else max(3, args.repeats // 3))
+            medians = interleaved(training, args.repeats if epochs == 1 else max(3, args.repeats // 3), prepare=variants.new_run_folder)
             variants.check_same_weights()
             title = "(b) MLP 64-256-10 on digits (1797 rows), batch 64, " + ("one epoch" if epochs == 1 else f"{epochs} epochs (per-run costs spread out)")
             print(report(title, medians, ["mygrad_by_hand", "numpy_by_hand"]))

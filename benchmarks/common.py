@@ -13,13 +13,17 @@ threadpool_limits(limits=1, user_api="blas")
 keep_freed_memory()
 
 
-def interleaved(variants: dict, repeats: int) -> dict[str, float]:
-    """Median seconds of each variant; variant() runs once per repeat, round-robin, after a warm-up."""
+def interleaved(variants: dict, repeats: int, prepare=lambda: None) -> dict[str, float]:
+    """Median seconds of each variant; variant() runs once per repeat, round-robin, after a warm-up.
+    `prepare()` runs before each, untimed (e.g. make the framework's next run folder: that is the
+    run's setup, like building the experiment, which the hand-written loops have no part of either)."""
     for run in variants.values():
+        prepare()
         run()
     times = {name: [] for name in variants}
     for _ in range(repeats):
         for name, run in variants.items():
+            prepare()
             started = time.perf_counter()
             run()
             times[name].append(time.perf_counter() - started)

@@ -4,6 +4,7 @@ import pytest
 
 import trainer
 from tests.conftest import CONFIGS
+from trainer.build import build
 from trainer.callbacks import Callback
 from trainer.config import load_config
 from trainer.losses import LOSSES
@@ -211,3 +212,18 @@ def test_freed_memory_is_kept_where_there_is_glibc():
     from trainer.memory import keep_freed_memory
 
     assert keep_freed_memory() is (platform.libc_ver()[0] == "glibc")
+
+
+def test_a_full_batch_is_the_data_as_stored_and_the_data_is_read_only(tmp_path, write_config):
+    """Full-batch gradient descent, step by step the NumPy formula on the rows in their stored order."""
+    run = trainer.train(write_config(), ["trainer.batch_size=1000", "trainer.epochs=3", "optimizer.lr=0.1"], runs_dir=tmp_path)
+    experiment = build(run.config)
+    X, y = experiment.splits.train
+    assert not X.flags.writeable and not y.flags.writeable
+    w, b = np.zeros((X.shape[1], 1)), np.zeros(1)
+    for _ in range(3):
+        residual = X @ w + b - y
+        gradient = (2 / residual.size) * residual
+        w -= 0.1 * (X.T @ gradient)
+        b -= 0.1 * gradient.sum(axis=0)
+    assert np.array_equal(run.model.weight.data, w) and np.array_equal(run.model.bias.data, b)

@@ -195,6 +195,10 @@ def load_splits(component: DataComponent, seed: int, dtype: str = "float64") -> 
         name: part and (np.ascontiguousarray(part[0], dtype=dtype), np.ascontiguousarray(part[1], dtype=target_type))
         for name, part in parts.items()
     }
+    for array in (array for part in contiguous.values() if part for array in part):
+        # The data is never updated, only the parameters; a full batch is the array itself, so a
+        # model that writes into its input would change the data set (NumPy now refuses that).
+        array.flags.writeable = False
     return Splits(contiguous["train"], contiguous["val"], contiguous["test"], dataset, mean, scale)
 
 
