@@ -51,7 +51,7 @@ class TrainerSettings(pydantic.BaseModel):
     model_config = Strict
     epochs: Annotated[int, Field(ge=1)] = 20
     batch_size: Annotated[int, Field(ge=1)] = 32
-    checkpoint_every: Annotated[int, Field(ge=1)] | None = None  # steps; `last` is also saved every epoch
+    checkpoint_every: Annotated[int, Field(ge=1)] | None = None  # steps; `last` is also saved at epoch ends (Checkpointer.SAVE_SECONDS)
     monitor: str | None = None  # what `best` checkpoints by; defaults as for early stopping
     mode: Mode | None = None
     early_stopping: EarlyStoppingSettings | None = None
