@@ -1,6 +1,6 @@
 """Linear regression, N=100,000, d=20: (a) one epoch with batch 32, (c) one full-batch step.
 
-The framework's loop (trainer.loop.fit with the callbacks every run has: CSV logs, divergence
+The framework's loop (trainer.training.loop.fit with the callbacks every run has: CSV logs, divergence
 guard, checkpoints) against a minimal hand-written MyGrad loop and hand-written NumPy.
 
     python benchmarks/bench_linreg.py [--repeats 7]
@@ -17,11 +17,12 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import interleaved, report  # noqa: E402
 
-from trainer.build import build, rng_for  # noqa: E402
-from trainer.config import load_config  # noqa: E402
-from trainer.loop import LoopState, fit, steps_per_epoch  # noqa: E402
-from trainer.provenance import config_hash  # noqa: E402
-from trainer.run import StandardCallbacks  # noqa: E402
+from trainer.config.load import load_config
+from trainer.contracts import LoopState
+from trainer.runs.build import build, rng_for
+from trainer.runs.callbacks import assemble
+from trainer.runs.provenance import config_hash
+from trainer.training.loop import fit, steps_per_epoch
 
 CONFIG = """\
 name: bench
@@ -54,7 +55,7 @@ class Variants:
             p.data[...] = 0.0
         state = LoopState(experiment.model, experiment.optimizer, self.epochs, steps_per_epoch(len(self.X), self.batch_size), rng_for(0, "batches"))
         hashes = {"config_hash": config_hash(config), "data_hash": "not measured"}
-        callbacks = StandardCallbacks.for_run(config, self.run_folder, hashes, (), progress=False).ordered
+        callbacks = assemble(experiment, self.run_folder, hashes).ordered
         fit(state, experiment.loss, (self.X, self.y), None, batch_size=self.batch_size, callbacks=callbacks)
         self.weights["framework"] = np.r_[experiment.model.weight.data[:, 0], experiment.model.bias.data]
 

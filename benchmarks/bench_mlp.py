@@ -1,6 +1,6 @@
 """MLP 64-256-10 on scikit-learn's digits, batch 64: (b) one training epoch, (d) the evaluation pass.
 
-The framework's loop (trainer.loop.fit with the callbacks every run has) against a minimal
+The framework's loop (trainer.training.loop.fit with the callbacks every run has) against a minimal
 hand-written MyGrad loop and hand-written NumPy forward/backward; same data, initial weights and
 batch order; each checks that the variants reach the same weights. PyTorch is a column when installed.
 
@@ -18,11 +18,12 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import interleaved, report  # noqa: E402
 
-from trainer.build import build, rng_for  # noqa: E402
-from trainer.config import load_config  # noqa: E402
-from trainer.loop import LoopState, evaluate, fit, steps_per_epoch  # noqa: E402
-from trainer.provenance import config_hash  # noqa: E402
-from trainer.run import StandardCallbacks  # noqa: E402
+from trainer.config.load import load_config
+from trainer.contracts import LoopState
+from trainer.runs.build import build, rng_for
+from trainer.runs.callbacks import assemble
+from trainer.runs.provenance import config_hash
+from trainer.training.loop import evaluate, fit, steps_per_epoch
 
 CONFIG = """\
 name: bench_mlp
@@ -56,7 +57,7 @@ class Variants:
             p.data[...] = value
         state = LoopState(experiment.model, experiment.optimizer, self.epochs, steps_per_epoch(len(self.X), BATCH), rng_for(0, "batches"))
         hashes = {"config_hash": config_hash(self.config), "data_hash": "not measured"}
-        callbacks = StandardCallbacks.for_run(self.config, self.run_folder, hashes, (), progress=False, first=experiment.callbacks).ordered
+        callbacks = assemble(experiment, self.run_folder, hashes).ordered
         fit(state, experiment.loss, (self.X, self.y), None, batch_size=BATCH, callbacks=callbacks)
         self.weights["framework"] = [p.data.copy() for p in experiment.model.parameters]
 

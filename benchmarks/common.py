@@ -6,7 +6,7 @@ import time
 
 from threadpoolctl import threadpool_limits
 
-from trainer.memory import keep_freed_memory
+from trainer.cli.memory import keep_freed_memory
 
 # As in a run, for every variant alike: one BLAS thread (trainer.blas_threads), freed memory kept.
 threadpool_limits(limits=1, user_api="blas")

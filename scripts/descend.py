@@ -1,8 +1,8 @@
-"""Gradient descent on a function of two variables: python scripts/descend.py configs/paraboloid.yaml [key=value ...]"""
+"""`python scripts/descend.py ...` is `mgtrain descend ...`."""
 
 import sys
 
-from trainer.commands import descend_main
+from trainer.cli.main import main
 
 if __name__ == "__main__":
-    sys.exit(descend_main())
+    sys.exit(main(["descend", *sys.argv[1:]]))

@@ -1,8 +1,8 @@
-"""Score a finished run and write its predictions: python scripts/evaluate.py RUN_DIR [--data ...]"""
+"""`python scripts/evaluate.py ...` is `mgtrain evaluate ...`."""
 
 import sys
 
-from trainer.commands import evaluate_main
+from trainer.cli.main import main
 
 if __name__ == "__main__":
-    sys.exit(evaluate_main())
+    sys.exit(main(["evaluate", *sys.argv[1:]]))

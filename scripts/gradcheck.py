@@ -1,8 +1,8 @@
-"""Check gradients against finite differences: python scripts/gradcheck.py configs/linreg.yaml [key=value ...]"""
+"""`python scripts/gradcheck.py ...` is `mgtrain gradcheck ...`."""
 
 import sys
 
-from trainer.commands import gradcheck_main
+from trainer.cli.main import main
 
 if __name__ == "__main__":
-    sys.exit(gradcheck_main())
+    sys.exit(main(["gradcheck", *sys.argv[1:]]))

@@ -1,8 +1,8 @@
-"""Sweep a config over values: python scripts/sweep.py configs/linreg.yaml --grid optimizer.lr=0.01,0.1"""
+"""`python scripts/sweep.py ...` is `mgtrain sweep ...`."""
 
 import sys
 
-from trainer.sweep_cli import main
+from trainer.cli.main import main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(["sweep", *sys.argv[1:]]))

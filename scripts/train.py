@@ -1,8 +1,8 @@
-"""Train from a YAML config: python scripts/train.py configs/linreg.yaml [key=value ...]"""
+"""`python scripts/train.py ...` is `mgtrain train ...`."""
 
 import sys
 
-from trainer.cli import main
+from trainer.cli.main import main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(["train", *sys.argv[1:]]))

@@ -4,8 +4,8 @@ at the end, and `best` with the next save after an improvement."""
 import numpy as np
 
 import trainer
-from trainer import checkpoint
-from trainer.checkpoint import Checkpointer
+from trainer.training import checkpoint
+from trainer.training.checkpoint import Checkpointer
 
 
 def saved(run, name):

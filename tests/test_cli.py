@@ -75,7 +75,7 @@ def test_console_script_and_help():
 @pytest.mark.parametrize("args", [["--help"], [str(CONFIGS / "linreg.yaml"), "--check", "optimizer.lr=0.2"]])
 def test_help_and_check_import_no_heavy_library(args):
     code = (
-        "import sys\nfrom trainer.cli import main\n"
+        "import sys\nfrom trainer.cli.main import main\n"
         f"try:\n    main({args!r})\nexcept SystemExit:\n    pass\n"
         "heavy = [m for m in ('sklearn', 'matplotlib', 'dask', 'distributed', 'scipy') if m in sys.modules]\n"
         "assert not heavy, heavy\n"

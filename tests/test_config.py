@@ -1,7 +1,7 @@
 import pytest
 
 from tests.conftest import CONFIGS
-from trainer.config import load_config
+from trainer.config.load import load_config
 from trainer.errors import ConfigError
 
 

@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 from sklearn.preprocessing import StandardScaler
 
-from trainer.config import load_config
-from trainer.data import load_splits
+from trainer.config.load import load_config
+from trainer.data.splits import load_splits
 from trainer.errors import UserError
 
 CSV_CONFIG = "data: {type: csv, path: d.csv, target: y, val_fraction: 0.25, test_fraction: 0.25}\nmodel: linear\nloss: mse\noptimizer: {type: sgd, lr: 0.1}\n"

@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from trainer.data import DATASETS, load_splits
+from trainer.data.dataset import DATASETS
+from trainer.data.splits import load_splits
 from trainer.errors import UserError
 from trainer.registry import Component
 

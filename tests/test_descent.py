@@ -8,13 +8,18 @@ import numpy as np
 import pytest
 
 from tests.conftest import CONFIGS, ROOT
-from trainer.callbacks import Callback
-from trainer.descent.config import load_descent_config
-from trainer.descent.functions import FUNCTIONS, FormulaError, Surface, parse_formula
-from trainer.descent.plots import visible_part
-from trainer.descent.run import descend
+from trainer.contracts import Callback
 from trainer.errors import ConfigError, UserError
-from trainer.optimizers import OPTIMIZERS
+from trainer.optim.optimizers import OPTIMIZERS
+from trainer.teaching.descent.config import load_descent_config
+from trainer.teaching.descent.functions import (
+    FUNCTIONS,
+    FormulaError,
+    Surface,
+    parse_formula,
+)
+from trainer.teaching.descent.plots import visible_part
+from trainer.teaching.descent.run import descend
 
 PARABOLOID = "function: paraboloid\nstart: [3.0, -4.0]\noptimizer: {type: sgd, lr: 0.1}\nsteps: 20\n"
 

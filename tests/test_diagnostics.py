@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 import trainer
-from trainer.callbacks import Callback
-from trainer.diagnostics import learning_rate_warnings
+from trainer.contracts import Callback
+from trainer.training.diagnostics import learning_rate_warnings
 
 
 class LastStepSpy(Callback):
@@ -70,7 +70,7 @@ def test_learning_rate_warnings_name_the_problem_and_an_lr_to_try(losses, lr, ex
 
 def test_an_oscillating_run_warns_in_the_summary_and_the_report(tmp_path):
     from tests.conftest import CONFIGS
-    from trainer.report import end_of_run
+    from trainer.runs.report import end_of_run
 
     run = trainer.train(CONFIGS / "linreg.yaml", ["optimizer.lr=1.0"], runs_dir=tmp_path)
     (warning,) = run.summary["warnings"]

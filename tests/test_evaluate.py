@@ -10,7 +10,7 @@ import pytest
 import trainer
 from tests.conftest import CONFIGS, ROOT
 from trainer.errors import UserError
-from trainer.evaluate import read_rows
+from trainer.runs.evaluate import read_rows
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from trainer.config import load_config
+from trainer.config.load import load_config
 from trainer.errors import ConfigError
 
 KEYS = ["name", "seed", "data", "model", "loss", "optimizer", "trainer", "type", "lr", "epochs", "batch_size",

@@ -7,11 +7,11 @@ import pytest
 from mygrad.operation_base import Operation
 
 from tests.conftest import CONFIGS, LINREG, ROOT
-from trainer.commands import gradcheck_main
-from trainer.config import load_config
+from trainer.cli.main import main
+from trainer.config.load import load_config
 from trainer.errors import UserError
-from trainer.gradcheck import check_gradients
-from trainer.losses import LOSSES
+from trainer.nn.losses import LOSSES
+from trainer.teaching.gradcheck import check_gradients
 
 
 class SquareMissingTheFactorTwo(Operation):
@@ -89,7 +89,7 @@ def test_a_loss_with_a_wrong_backward_fails_with_exit_1(write_config, capsys, st
         assert check.relative_error == pytest.approx(0.5, rel=1e-6) and not check.passed()
         index, mine, numeric = check.worst[0]
         assert mine == pytest.approx(numeric / 2, rel=1e-6)
-    assert gradcheck_main([str(path)]) == 1
+    assert main(["gradcheck", str(path)]) == 1
     out = capsys.readouterr().out
     assert "FAIL" in out and "the largest differences" in out and "FAILED: 2 of 2 parameters" in out
 
@@ -104,15 +104,15 @@ def test_a_loss_that_cannot_be_checked_is_a_clear_error_with_exit_2(write_config
     path = write_config(LINREG.replace("loss: mse", f"loss: {loss}"))
     with pytest.raises(UserError, match=message):
         check_gradients(load_config(path))
-    assert gradcheck_main([str(path)]) == 2 and message in capsys.readouterr().err
+    assert main(["gradcheck", str(path)]) == 2 and message in capsys.readouterr().err
 
 
 def test_large_parameters_are_sampled_and_the_threshold_is_an_option(write_config, capsys):
     path = write_config(LINREG.replace("n_features: 2", "n_features: 30"))
     checks, _ = check_gradients(load_config(path), max_entries=7)
     assert [check.checked for check in checks] == [7, 1]
-    assert gradcheck_main([str(path), "--threshold", "1e-30"]) == 1  # no float computation is that exact
-    assert gradcheck_main([str(path), "data.n_features=3"]) == 0
+    assert main(["gradcheck", str(path), "--threshold", "1e-30"]) == 1  # no float computation is that exact
+    assert main(["gradcheck", str(path), "data.n_features=3"]) == 0
 
 
 TRAINING_CONFIGS = ["linreg", "diabetes", "linreg_csv", "logreg", "softmax_iris", "mlp_digits", "spiral", "sine"]

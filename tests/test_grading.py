@@ -4,8 +4,13 @@ import pytest
 
 from tests.conftest import CONFIGS
 from tests.test_cli import train_cli
-from trainer.config import load_config
-from trainer.grading import Expectation, flatten, parse_expectation, summary_fields
+from trainer.config.load import load_config
+from trainer.teaching.grading import (
+    Expectation,
+    flatten,
+    parse_expectation,
+    summary_fields,
+)
 
 
 def test_expectations_met_exit_0_with_a_table_and_grade_json(tmp_path):

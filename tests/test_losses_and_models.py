@@ -4,8 +4,8 @@ import pytest
 
 from tests.test_training import central_differences
 from trainer.errors import UserError
-from trainer.losses import LOSSES, regularized
-from trainer.models import MODELS, evaluation_mode, weights_of
+from trainer.nn.losses import LOSSES, regularized
+from trainer.nn.models import MODELS, evaluation_mode, weights_of
 from trainer.registry import Component
 
 rng = np.random.default_rng(0)

@@ -4,7 +4,7 @@ import mygrad as mg
 import numpy as np
 import pytest
 
-from trainer.ops import dense, mean_squared_error, relu, softmax_cross_entropy
+from trainer.nn.ops import dense, mean_squared_error, relu, softmax_cross_entropy
 
 rng = np.random.default_rng(3)
 

@@ -4,7 +4,8 @@ import mygrad as mg
 import numpy as np
 import pytest
 
-from trainer.optimizers import OPTIMIZERS, ClipGradNorm
+from trainer.optim.clipping import ClipGradNorm
+from trainer.optim.optimizers import OPTIMIZERS
 
 STEPS = 6
 

@@ -7,13 +7,14 @@ import pytest
 
 import trainer
 from tests.test_resume import KillAt, assert_same_run, train_and_get_killed
-from trainer import outofcore
-from trainer.build import build
-from trainer.config import load_config
-from trainer.data import Splits
+from trainer.config.load import load_config
+from trainer.contracts import LoopState
+from trainer.data import outofcore
+from trainer.data.dataset import Splits
 from trainer.errors import UserError
-from trainer.loop import LoopState, evaluate, fit
-from trainer.provenance import data_hash
+from trainer.runs.build import build
+from trainer.runs.provenance import data_hash
+from trainer.training.loop import evaluate, fit
 
 WEIGHTS = np.array([1.0, -2.0, 0.5, 3.0, 0.0])
 

@@ -13,9 +13,9 @@ import pytest
 
 import trainer
 from tests.conftest import ROOT
-from trainer import checkpoint
-from trainer.callbacks import Callback
+from trainer.contracts import Callback
 from trainer.errors import UserError
+from trainer.training import checkpoint
 
 # 150 training rows, batches of 16: 10 steps an epoch, 4 epochs; a checkpoint every 3 steps too.
 RESUMABLE = """\

@@ -7,11 +7,11 @@ import pytest
 from sklearn.metrics import accuracy_score, f1_score
 
 import trainer
-from trainer.build import build
-from trainer.config import load_config
+from trainer.config.load import load_config
 from trainer.errors import ConfigError, UserError
-from trainer.metrics import predict, predicted_classes
-from trainer.schedules import SCHEDULES, build_schedule
+from trainer.nn.metrics import predict, predicted_classes
+from trainer.optim.schedules import SCHEDULES, build_schedule
+from trainer.runs.build import build
 
 IRIS = """\
 name: iris

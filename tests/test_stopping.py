@@ -10,8 +10,8 @@ import pytest
 
 import trainer
 from tests.conftest import ROOT
-from trainer import checkpoint
 from trainer.errors import UserError
+from trainer.training import checkpoint
 
 NOISY = """\
 name: noisy
@@ -43,7 +43,7 @@ def test_early_stopping_is_off_unless_configured(tmp_path, write_config):
 
 
 def test_monitor_must_be_a_logged_value(write_config):
-    from trainer.config import load_config
+    from trainer.config.load import load_config
 
     with pytest.raises(UserError, match=r"trainer.early_stopping.monitor = 'val_los' is not logged every epoch. Did you mean \"val_loss\"\?"):
         load_config(write_config(NOISY), ["trainer.early_stopping.monitor=val_los"])

@@ -8,9 +8,9 @@ import pytest
 import trainer
 from tests.conftest import CONFIGS, ROOT
 from tests.test_cli import train_cli
-from trainer.build import build
-from trainer.config import load_config
+from trainer.config.load import load_config
 from trainer.errors import ConfigError, UserError
+from trainer.runs.build import build
 
 SOLUTION = ROOT / "tests" / "exercise_solution.py"
 

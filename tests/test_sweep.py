@@ -15,8 +15,8 @@ import yaml
 
 import trainer
 from tests.conftest import LINREG, ROOT
-from trainer import sweep
-from trainer.sweep_cli import main as sweep_main
+from trainer.cli.main import main, sweep_alias
+from trainer.sweeps import sweep
 
 GRID = ["--grid", "optimizer.lr=0.02,0.2", "--grid", "trainer.batch_size=16,64"]
 IDS = ["000-lr=0.02-batch_size=16", "001-lr=0.02-batch_size=64", "002-lr=0.2-batch_size=16", "003-lr=0.2-batch_size=64"]
@@ -176,7 +176,11 @@ def test_script_prints_one_paragraph_without_traceback(write_config, tmp_path):
 def test_console_script_is_declared():
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
     module, function = scripts["mgtrain-sweep"].split(":")
-    assert getattr(__import__(module, fromlist=[function]), function) is sweep_main
+    assert getattr(__import__(module, fromlist=[function]), function) is sweep_alias
+
+
+def sweep_main(argv):
+    return main(["sweep", *argv])
 
 
 def long_trial_config(write_config):

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 
 from tests.conftest import LINREG
-from trainer.config import load_config
+from trainer.config.load import load_config
 from trainer.errors import UserError
-from trainer.sweep_space import expand, read_space
+from trainer.sweeps.space import expand, read_space
 
 
 def test_grid_is_every_combination_in_order_with_readable_ids(write_config):

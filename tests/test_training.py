@@ -1,15 +1,15 @@
-import numpy as np
 import mygrad as mg
+import numpy as np
 import pytest
 
 import trainer
 from tests.conftest import CONFIGS
-from trainer.build import build
-from trainer.callbacks import Callback
-from trainer.config import load_config
-from trainer.losses import LOSSES
-from trainer.models import MODELS
+from trainer.config.load import load_config
+from trainer.contracts import Callback
+from trainer.nn.losses import LOSSES
+from trainer.nn.models import MODELS
 from trainer.registry import Component
+from trainer.runs.build import build
 
 
 def test_linreg_reaches_the_least_squares_solution(tmp_path):
@@ -60,7 +60,7 @@ class Spy(Callback):
 
 
 def test_data_are_constants_and_every_parameter_is_updated(tmp_path, write_config, monkeypatch):
-    import trainer.build as build_module
+    import trainer.runs.build as build_module
 
     seen = []
     real_build = build_module.build
@@ -86,7 +86,7 @@ def test_data_are_constants_and_every_parameter_is_updated(tmp_path, write_confi
         return experiment
 
     watch = []
-    monkeypatch.setattr("trainer.run.build", build_and_watch)
+    monkeypatch.setattr("trainer.runs.run.build", build_and_watch)
     spy = Spy()
     trainer.train(write_config(), runs_dir=tmp_path, callbacks=[spy])
     experiment = watch[0]
@@ -150,7 +150,7 @@ def test_run_folder_holds_config_logs_summary_and_plot(tmp_path, write_config):
 
 def test_validation_loss_is_the_mean_loss_over_the_validation_split(tmp_path, write_config):
     run = trainer.train(write_config(), runs_dir=tmp_path)
-    from trainer.build import build
+    from trainer.runs.build import build
 
     splits = build(run.config).splits
     X_val, y_val = splits.val
@@ -178,7 +178,7 @@ def test_dtype_float32_applies_to_data_and_parameters_alike(tmp_path, write_conf
     single = trainer.train(path, ["dtype=float32", *mlp], runs_dir=tmp_path)
     double = trainer.train(path, mlp, runs_dir=tmp_path)
     assert single.summary["status"] == double.summary["status"] == "completed"
-    from trainer.build import build
+    from trainer.runs.build import build
 
     splits = build(single.config).splits
     assert splits.train[0].dtype == splits.val[0].dtype == np.float32 and splits.train[1].dtype == np.int64  # labels stay integers
@@ -209,7 +209,7 @@ def test_a_model_that_mixes_dtypes_is_refused(tmp_path, write_config):
 def test_freed_memory_is_kept_where_there_is_glibc():
     import platform
 
-    from trainer.memory import keep_freed_memory
+    from trainer.cli.memory import keep_freed_memory
 
     assert keep_freed_memory() is (platform.libc_ver()[0] == "glibc")
 

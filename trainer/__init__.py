@@ -2,14 +2,14 @@
 
 
 def train(config=None, overrides=(), **options):
-    """Train from a config file or Config, or continue a run with resume=RUN_DIR; see trainer.run.train."""
-    from trainer.run import train as run_training  # imported on use, so `import trainer` stays light
+    """Train from a config file or Config, or continue a run with resume=RUN_DIR; see trainer.runs.run.train."""
+    from trainer.runs.run import train as run_training
 
     return run_training(config, overrides, **options)
 
 
 def load_run(folder, which="best"):
-    """A finished run's model and data, to predict and evaluate with; see trainer.evaluate.load_run."""
-    from trainer.evaluate import load_run as load
+    """A finished run's model and data, to predict and evaluate with; see trainer.runs.evaluate.load_run."""
+    from trainer.runs.evaluate import load_run as load
 
     return load(folder, which)

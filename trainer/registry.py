@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 import pydantic
 
-from trainer import external
+from trainer import usercode as external
 from trainer.errors import ConfigError, UserError, did_you_mean
 
 

@@ -1,0 +1,239 @@
+"""Config: a YAML file plus `key=value` overrides -> one validated, typed `Config`.
+
+Every component block (data, model, loss, optimizer, schedule) is checked against the signature
+of the registered entry it names (or of the user's own class it points to), so the schema is the
+code. Every error names the key, the bad value, what is allowed, and where it stands (file and
+line, or the command-line override).
+"""
+
+import functools
+import typing
+from pathlib import Path
+from typing import Any
+
+import annotated_types
+import pydantic
+import yaml
+
+from trainer import usercode as external
+from trainer.config.schema import COMPONENTS, Config, Locations, RunConfig
+from trainer.config.yamlfile import load_yaml, parse_value
+from trainer.errors import ConfigError, did_you_mean
+from trainer.registry import Registry
+
+
+def load_config(path: str | Path, overrides: list[str] = ()) -> Config:
+    """Read, override and validate a training config file. Raises ConfigError with a message for the user."""
+    # the sweep block is read by trainer.sweep_space; a single run ignores it
+    config = load_validated(path, overrides, Config, COMPONENTS, ignore=("sweep",))
+    problems = _unlogged_monitors(config, config._locations)
+    if problems:
+        raise ConfigError(_join(config._locations.path, problems))
+    return config
+
+
+def load_validated(path: str | Path, overrides, schema: type[RunConfig], components: dict[str, Registry],
+                   component_lists: dict[str, Registry] = {}, ignore: tuple[str, ...] = ()):
+    """Read `path`, apply the overrides and validate it against `schema`, whose keys named in
+    `components` are each a component of that registry, and in `component_lists` a list of them;
+    top-level keys in `ignore` are left out."""
+    path = Path(path)
+    raw, lines = load_yaml(path)
+    for key in ignore:
+        raw.pop(key, None)
+    locations = Locations(path, lines)
+    for text in overrides:
+        _apply_override(raw, text, locations, components)
+    raw.setdefault("name", path.stem)
+    config = _validate(raw, locations, path.resolve().parent, schema, components, component_lists)
+    config._source = path
+    config._locations = locations
+    return config
+
+
+def _apply_override(raw: dict, text: str, locations: Locations, components: dict[str, Registry]) -> None:
+    key, sep, value = text.partition("=")
+    keys = tuple(key.strip().split("."))
+    if not sep or not all(keys):
+        raise ConfigError(
+            f'the command-line override "{text}" should look like key=value with a dotted key, '
+            f"for example optimizer.lr=0.05 or trainer.epochs=5."
+        )
+    node = raw
+    for depth, part in enumerate(keys[:-1]):
+        child = node.get(part)
+        if child is None:
+            child = node[part] = {}
+        elif isinstance(child, str) and ".".join(keys[: depth + 1]) in components:
+            child = node[part] = {"type": child}  # `model: linear` written as a mapping to set an option
+        elif not isinstance(child, dict):
+            dotted = ".".join(keys[: depth + 1])
+            raise ConfigError(
+                f'the command-line override "{text}" cannot set {key}: {dotted} is {child!r}, not a mapping of keys.'
+            )
+        node = child
+    try:
+        node[keys[-1]] = parse_value(value)
+    except yaml.YAMLError as error:
+        raise ConfigError(
+            f'the value in the command-line override "{text}" cannot be read as YAML ({getattr(error, "problem", error)}); '
+            f"write a number, true/false, a list like [1, 2], or quote text: {key}='\"{value}\"'."
+        ) from None
+    locations.overrides[keys] = f'"{text}"'
+
+
+def _validate(raw: dict, locations: Locations, base_dir: Path, base: type[RunConfig], components, component_lists) -> RunConfig:
+    problems: list[str] = []
+    schemas = {}
+    signatures = {}  # by the component's key path: of the users' own classes, for messages about their options
+
+    def component(loc: tuple, block, registry: Registry):
+        block, schema = _component(loc, block, registry, locations, problems, base_dir)
+        if schema is not Any and external.is_external(block["type"]):
+            provided = f"; the framework supplies {', '.join(registry.provided)} itself." if registry.provided else "."
+            signatures[loc] = f" The signature is {external.describe_signature(registry.get(block['type']))}{provided}"
+        return block, schema
+
+    for key, registry in components.items():
+        if raw.get(key) is None:
+            continue  # reported as missing by the validation below, or optional
+        raw[key], schemas[key] = component((key,), raw[key], registry)
+    for key, registry in component_lists.items():
+        if isinstance(raw.get(key), list):  # validated as a tuple with one schema per item
+            items = [component((key, index), item, registry) for index, item in enumerate(raw[key])]
+            raw[key] = tuple(block for block, _ in items)
+            schemas[key] = tuple[tuple(schema for _, schema in items)]
+    schema = _config_schema(base, tuple(schemas.items()))
+    try:
+        config = schema.model_validate(raw, context={"base_dir": base_dir})
+    except pydantic.ValidationError as error:
+        problems += [_describe(schema, issue, locations, signatures) for issue in error.errors()]
+    if problems:  # (a component with an unknown type was validated as Any, so its problem is only in this list)
+        raise ConfigError(_join(locations.path, problems))
+    return config
+
+
+def _unlogged_monitors(config: Config, locations: Locations) -> list[str]:
+    logged = config.epoch_log_keys()
+    keys = [("trainer", "monitor"), ("trainer", "early_stopping", "monitor")]
+    values = [config.trainer.monitor, config.trainer.early_stopping and config.trainer.early_stopping.monitor]
+    return [
+        f"{locations.describe(key)}: {'.'.join(key)} = {value!r} is not logged every epoch.{did_you_mean(value, logged)} "
+        f"It can be one of: {', '.join(logged)}."
+        for key, value in zip(keys, values)
+        if value is not None and value not in logged
+    ]
+
+
+@functools.cache
+def _config_schema(base: type[RunConfig], components: tuple) -> type[RunConfig]:
+    """`base` with each component's field typed by the schema of the entry it names."""
+    return pydantic.create_model(base.__name__, __base__=base, **{key: (schema, ...) for key, schema in components})
+
+
+def _component(loc: tuple, block, registry: Registry, locations: Locations, problems: list[str], base_dir: Path):
+    """Normalize `name` or {type: name, ...} and find the schema for its options."""
+    if isinstance(block, str):
+        block = {"type": block}
+    if isinstance(block, dict) and isinstance(block.get("type"), str) and external.is_external(block["type"]):
+        block["type"] = external.absolute_type(block["type"], base_dir)
+    key = ".".join(map(str, loc))
+    known = ", ".join(registry.names())
+    if not isinstance(block, dict) or not isinstance(block.get("type"), str):
+        problems.append(
+            f"{locations.describe(loc)}: {key} should name a {registry.kind} ({known}), "
+            f"either as `{key}: NAME` or as a mapping with `type: NAME` and its options."
+        )
+        return block, Any
+    try:
+        return block, registry.schema(block["type"])
+    except ConfigError as error:
+        problems.append(f"{locations.describe(loc + ('type',))}: {key}.type: {error}")
+        return block, Any
+
+
+def _describe(schema: type[pydantic.BaseModel], issue: dict, locations: Locations, signatures: dict[str, str]) -> str:
+    loc = issue["loc"]
+    dotted = ".".join(map(str, loc)) or "the config"
+    where = locations.describe(loc)
+    kind = issue["type"]
+    signature = signatures.get(loc[:-1], "")  # an option of a user's own class: show its signature
+    if kind == "extra_forbidden":
+        allowed = _fields_at(schema, loc[:-1])
+        return (
+            f"{where}: unknown key {dotted}.{did_you_mean(loc[-1], allowed)} "
+            f"The keys allowed there are: {', '.join(allowed) or 'none'}.{signature}"
+        )
+    if kind == "missing":
+        return f"{where}: {dotted} is missing; it is required.{signature}"
+    message = issue["msg"].removeprefix("Value error, ")
+    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        return f"{where}: {dotted} = {issue['input']!r} is out of range: it must be {_range(schema, loc, issue.get('ctx', {}))}."
+    message = message[0].lower() + message[1:] if message else message
+    if not loc:  # a rule about several keys together
+        return f"config {locations.path}: {message}."
+    if "input" in issue and not isinstance(issue["input"], dict):
+        return f"{where}: {dotted} = {issue['input']!r} is not valid: {message.replace('input', 'it', 1)}."
+    return f"{where}: {dotted}: {message}."
+
+
+def _child(annotation, part):
+    """One level down from `annotation`: (annotation, FieldInfo) of a model's field, or of a tuple's item."""
+    if isinstance(part, int):
+        items = typing.get_args(annotation)
+        return (items[part] if part < len(items) else None), None
+    info = getattr(annotation, "model_fields", {}).get(part)
+    return (info.annotation if info else None), info
+
+
+def _field_info(schema, loc):
+    info = None
+    for part in loc:
+        schema, info = _child(schema, part)
+    return info
+
+
+def _fields_at(schema, loc) -> list[str]:
+    for part in loc:
+        schema, _ = _child(schema, part)
+    return list(getattr(schema, "model_fields", {}))
+
+
+def _range(schema, loc, violated: dict) -> str:
+    """'in [0, 1)' or '> 0', from the field's constraints, or else from the one `violated`
+    (pydantic's error context, e.g. {'ge': 1}, for an item of a list)."""
+    info = _field_info(schema, loc)
+    low = high = None
+    bounds = (_constraints(info) if info else []) or [
+        getattr(annotated_types, kind.title())(value) for kind, value in violated.items() if kind in ("gt", "ge", "lt", "le")
+    ]
+    for bound in bounds:
+        if isinstance(bound, annotated_types.Gt):
+            low = f"({bound.gt}"
+        elif isinstance(bound, annotated_types.Ge):
+            low = f"[{bound.ge}"
+        elif isinstance(bound, annotated_types.Lt):
+            high = f"{bound.lt})"
+        elif isinstance(bound, annotated_types.Le):
+            high = f"{bound.le}]"
+    if low and high:
+        return f"in {low}, {high}"
+    if low:
+        return f"{'>' if low[0] == '(' else '>='} {low[1:]}"
+    return f"{'<' if high[-1] == ')' else '<='} {high[:-1]}"
+
+
+def _constraints(info) -> list:
+    """The field's bounds, also those of an optional field (`Annotated[int, Field(ge=1)] | None`
+    keeps them inside the union)."""
+    found = list(info.metadata)
+    for argument in typing.get_args(info.annotation):
+        for meta in getattr(argument, "__metadata__", ()):
+            found += getattr(meta, "metadata", [meta])
+    return found
+
+
+def _join(path: Path, problems: list[str]) -> str:
+    if len(problems) == 1:
+        return problems[0]
+    return f"config {path} has {len(problems)} problems:\n" + "\n".join(f"  - {p}" for p in problems)

@@ -1,0 +1,60 @@
+"""The seeded train/validation/test split of a data set, with standardization fitted on the
+training split only; memory-mapped data are split by blocks instead (trainer.data.outofcore)."""
+
+
+import math
+
+import numpy as np
+
+from trainer.data.dataset import DATASETS, DataComponent, Dataset, Splits
+from trainer.errors import UserError
+
+
+def load_splits(component: DataComponent, seed: int, dtype: str = "float64") -> Splits:
+    """Load the data set, split it (shuffled, seeded), standardize on the training split only, and
+    give the features (and real-valued targets) the run's `dtype`."""
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import StandardScaler
+
+    dataset = DATASETS.build(component, seed=seed)
+    if isinstance(dataset.X, np.memmap):  # `mmap: true`: split, scale and read by blocks, never all at once
+        from trainer.data.outofcore import lazy_splits
+
+        return lazy_splits(dataset, component, seed, dtype)
+    n = len(dataset.X)
+    n_val, n_test = (math.ceil(fraction * n) for fraction in (component.val_fraction, component.test_fraction))
+    if n - n_val - n_test < 1:
+        raise UserError(
+            f"data: {n} rows are too few to hold out {n_val} for validation and {n_test} for test and "
+            f"still train on at least one; lower data.val_fraction or data.test_fraction."
+        )
+    X, y = dataset.X, dataset.y
+    parts = {"val": None, "test": None}
+    for name, size in (("test", n_test), ("val", n_val)):
+        if size:
+            stratify = y if _can_stratify(dataset, y, size) else None  # the class shares of the whole, in every split
+            X, X_held, y, y_held = train_test_split(X, y, test_size=size, random_state=seed, stratify=stratify)
+            parts[name] = (X_held, y_held)
+    parts["train"] = (X, y)
+    mean = scale = None
+    if component.standardize:
+        scaler = StandardScaler().fit(X)
+        parts = {name: part and (scaler.transform(part[0]), part[1]) for name, part in parts.items()}
+        mean, scale = scaler.mean_, scaler.scale_
+    target_type = np.int64 if dataset.task == "classification" else dtype
+    contiguous = {
+        name: part and (np.ascontiguousarray(part[0], dtype=dtype), np.ascontiguousarray(part[1], dtype=target_type))
+        for name, part in parts.items()
+    }
+    for array in (array for part in contiguous.values() if part for array in part):
+        # The data is never updated, only the parameters; a full batch is the array itself, so a
+        # model that writes into its input would change the data set (NumPy now refuses that).
+        array.flags.writeable = False
+    return Splits(contiguous["train"], contiguous["val"], contiguous["test"], dataset, mean, scale)
+
+
+def _can_stratify(dataset: Dataset, y: np.ndarray, size: int) -> bool:
+    if dataset.task != "classification":
+        return False
+    counts = np.bincount(y)
+    return counts[counts > 0].min() >= 2 and min(size, len(y) - size) >= np.count_nonzero(counts)

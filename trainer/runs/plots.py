@@ -1,0 +1,134 @@
+"""Plots in the run folder: the loss curves, drawn from its CSV logs (so a finished run can be
+re-plotted), and what the model learned, where two dimensions can show it."""
+
+import csv
+import math
+from pathlib import Path
+
+import matplotlib
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np
+
+matplotlib.use("Agg")  # files only: no window, works on machines without a screen
+
+
+def _columns(path: Path) -> dict[str, list[float]]:
+    if not path.exists():  # e.g. a run that diverged in its first epoch has no epochs.csv
+        return {}
+    with open(path, newline="") as file:
+        rows = list(csv.DictReader(file))
+    return {key: [float(row[key]) if row[key] else float("nan") for row in rows] for key in (rows[0] if rows else {})}
+
+
+def scale_loss_axis(axes, losses: list[float], start: float) -> None:
+    """A log scale when the losses span orders of magnitude (a falling loss does), and the top of the
+    axis at 10x the `start` loss when some rise above it: a diverging loss (up to 1e308, inf) then
+    leaves the plot at the top instead of squashing every other value into the bottom line."""
+    ceiling = 10 * start if math.isfinite(start) and start > 0 else math.inf
+    finite = [v for v in losses if math.isfinite(v) and v > 0]
+    shown = [v for v in finite if v <= ceiling]
+    if not shown:
+        return
+    low, high = min(shown), max(shown)
+    log = high / low > 100
+    if log:
+        axes.set_yscale("log")
+    if max(finite) > ceiling:
+        axes.set_ylim(low / 2 if log else low - 0.05 * (ceiling - low), ceiling)
+
+
+def save(figure, path: Path) -> None:
+    """Write the figure as a PNG and free it."""
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+def plot_losses(folder: Path) -> Path:
+    """loss.png: the loss of every mini-batch (faint), the training and validation loss per epoch."""
+    steps, epochs = _columns(folder / "steps.csv"), _columns(folder / "epochs.csv")
+    figure, axes = plt.subplots(figsize=(7, 4.5))
+    if steps:
+        per_epoch = max(steps["step"]) / max(epochs["epoch"]) if epochs else 1.0
+        axes.plot([s / per_epoch for s in steps["step"]], steps["loss"], color="tab:blue", alpha=0.25, lw=0.8, label="mini-batch loss")
+    if epochs:
+        axes.plot(epochs["epoch"], epochs["train_loss"], "o-", color="tab:blue", ms=3, label="training loss (epoch mean)")
+        if any(v == v for v in epochs["val_loss"]):
+            axes.plot(epochs["epoch"], epochs["val_loss"], "s-", color="tab:orange", ms=3, label="validation loss")
+    losses = steps.get("loss", []) + epochs.get("val_loss", [])
+    if losses:
+        scale_loss_axis(axes, losses, start=losses[0])
+    axes.set_xlabel("epoch")
+    axes.set_ylabel("loss")
+    axes.set_title(f"{folder.parent.name}: loss while training")
+    axes.grid(True, alpha=0.3)
+    axes.legend()
+    path = folder / "loss.png"
+    save(figure, path)
+    return path
+
+
+def plot_model(folder: Path, experiment) -> Path | None:
+    """What the model learned, where it can be drawn: decision_boundary.png for a classification run
+    on two features, fit.png for a regression of one output on one feature. Axes in the data's own units."""
+    from trainer.nn.metrics import predict, predicted_classes
+
+    splits, dataset = experiment.splits, experiment.splits.dataset
+    X, y = dataset.X, dataset.y
+    if isinstance(X, np.memmap):  # data larger than memory: too many points to draw, and to read for it
+        return None
+    mean, scale = splits.feature_mean, splits.feature_scale
+
+    def outputs(grid):  # the model sees features scaled as in training
+        return predict(experiment.model, grid if mean is None else (grid - mean) / scale)
+
+    if dataset.task == "classification" and X.shape[1] == 2:
+        figure, axes = plt.subplots(figsize=(6, 5.5))
+        low, high = X.min(axis=0), X.max(axis=0)
+        margin = 0.05 * (high - low)
+        a, b = np.meshgrid(*(np.linspace(lo - m, hi + m, 300) for lo, hi, m in zip(low, high, margin)))
+        classes = predicted_classes(outputs(np.column_stack([a.ravel(), b.ravel()]))).reshape(a.shape)
+        levels = np.arange(dataset.n_classes + 1) - 0.5
+        axes.contourf(a, b, classes, levels=levels, cmap="tab10", vmin=-0.5, vmax=9.5, alpha=0.3)
+        axes.scatter(X[:, 0], X[:, 1], c=y, cmap="tab10", vmin=-0.5, vmax=9.5, s=12, edgecolors="k", linewidths=0.3)
+        axes.set_xlabel(dataset.feature_names[0])
+        axes.set_ylabel(dataset.feature_names[1])
+        axes.set_title(f"{folder.parent.name}: decision regions and the data")
+        path = folder / "decision_boundary.png"
+    elif dataset.task == "regression" and X.shape[1] == 1 and y.shape[1] == 1:
+        figure, axes = plt.subplots(figsize=(7, 4.5))
+        grid = np.linspace(X.min(), X.max(), 400).reshape(-1, 1)
+        axes.scatter(X[:, 0], y[:, 0], s=8, alpha=0.5, color="tab:gray", label="data")
+        axes.plot(grid[:, 0], outputs(grid)[:, 0], color="tab:red", lw=2, label="model")
+        axes.set_xlabel(dataset.feature_names[0])
+        axes.set_ylabel(dataset.target_names[0])
+        axes.set_title(f"{folder.parent.name}: the learned function")
+        axes.legend()
+        path = folder / "fit.png"
+    else:
+        return None
+    axes.grid(True, alpha=0.3)
+    save(figure, path)
+    return path
+
+
+def plot_diagnostics(folder: Path) -> Path:
+    """diagnostics.png: per parameter, the gradient norm and the update-to-weight ratio of each epoch."""
+    with open(folder / "diagnostics.csv", newline="") as file:
+        rows = list(csv.DictReader(file))
+    figure, (grad_axes, ratio_axes) = plt.subplots(1, 2, figsize=(11, 4.2), layout="constrained")
+    for name in dict.fromkeys(row["parameter"] for row in rows):
+        mine = [row for row in rows if row["parameter"] == name]
+        epochs = [int(row["epoch"]) for row in mine]
+        grad_axes.plot(epochs, [float(row["grad_norm"]) for row in mine], "o-", ms=3, label=name)
+        ratio_axes.plot(epochs, [float(row["update_ratio"] or "nan") for row in mine], "o-", ms=3, label=name)
+    ratio_axes.axhline(1e-3, color="grey", ls="--", lw=1, label="1e-3, a common rule of thumb")
+    grad_axes.set(xlabel="epoch", ylabel="|dL/dw| (mean over the epoch)", title="gradient norm", yscale="log")
+    ratio_axes.set(xlabel="epoch", ylabel="|w_new - w_old| / |w_old|", title="update-to-weight ratio (last step)", yscale="log")
+    for axes in (grad_axes, ratio_axes):
+        axes.grid(True, alpha=0.3)
+        axes.legend(fontsize=8)
+    figure.suptitle(f"{folder.parent.name}: what each step does to each parameter", fontsize=10)
+    path = folder / "diagnostics.png"
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return path

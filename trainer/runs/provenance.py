@@ -1,0 +1,97 @@
+"""What makes a run repeatable: hashes of its config and data, and the environment it ran in."""
+
+import hashlib
+import json
+import platform
+import subprocess
+import sys
+from datetime import datetime
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+
+from trainer.files import write_atomically
+
+# Keys that may change when a run is resumed: they do not change what the finished steps computed.
+RESUMABLE_KEYS = {"trainer.epochs", "trainer.checkpoint_every"}
+
+PACKAGES = ("numpy", "mygrad", "scikit-learn", "pydantic", "PyYAML", "tqdm", "matplotlib")
+
+
+def _flat(tree: dict, prefix: str = "") -> dict:
+    flat = {}
+    for key, value in tree.items():
+        if isinstance(value, dict):
+            flat.update(_flat(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def config_hash(config) -> str:
+    """SHA-256 of the resolved config, leaving out the keys that may change on resume."""
+    kept = {key: value for key, value in _flat(config.to_dict()).items() if key not in RESUMABLE_KEYS}
+    return hashlib.sha256(json.dumps(kept, sort_keys=True).encode()).hexdigest()
+
+
+def data_hash(splits, chunk: int = 16384) -> str:
+    """SHA-256 of the train, validation and test arrays as the model sees them, read in chunks of
+    rows (the same bytes as the whole array's; a memory-mapped split is never read all at once)."""
+    digest = hashlib.sha256()
+    for part in (splits.train, splits.val, splits.test):
+        for array in part or ():
+            digest.update(f"{array.dtype}{array.shape}".encode())
+            for start in range(0, len(array), chunk):
+                digest.update(np.ascontiguousarray(array[start : start + chunk]).tobytes())
+    return digest.hexdigest()
+
+
+def resumable_differences(saved, requested) -> list[str]:
+    """'key: old -> new' for every key that differs, other than those that may change on resume."""
+    old, new = _flat(saved.to_dict()), _flat(requested.to_dict())
+    return [
+        f"{key}: {old.get(key)!r} -> {new.get(key)!r}"
+        for key in sorted(old.keys() | new.keys())
+        if key not in RESUMABLE_KEYS and old.get(key) != new.get(key)
+    ]
+
+
+def record_environment(path: Path, config, hashes: dict, resumed: bool) -> None:
+    """environment.json: versions, seed, command line, hashes and git commit; a resume adds an entry."""
+    entry = {
+        "started": datetime.now().isoformat(timespec="seconds"),
+        "command": sys.argv,
+        "python": sys.version,
+        "platform": platform.platform(),
+        "packages": {name: _version(name) for name in PACKAGES},
+        "git_commit": _git_commit(),
+        "seed": config.seed,
+        **hashes,
+    }
+    if resumed and path.exists():
+        record = json.loads(path.read_text())
+        record.setdefault("resumes", []).append(entry)
+    else:
+        record = entry
+    write_atomically(path, json.dumps(record, indent=2) + "\n")
+
+
+def _version(name: str) -> str | None:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _git_commit() -> str | None:
+    """The commit of the trainer's own source tree, with '-dirty' for uncommitted changes; None outside git."""
+    source = Path(__file__).resolve().parent
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=source, capture_output=True, text=True, timeout=5)
+        if commit.returncode != 0:
+            return None
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=source, capture_output=True, text=True, timeout=5)
+        return commit.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
+    except (OSError, subprocess.TimeoutExpired):
+        return None

@@ -1,0 +1,46 @@
+"""summary.json: what a run did, every key present whatever the outcome."""
+
+
+
+
+
+
+
+
+
+
+from trainer.runs import report
+from trainer.runs.callbacks import RunCallbacks
+from trainer.training import diagnostics
+from trainer.training.loop import evaluate
+from trainer.training.metrics import final_scores
+
+
+def summarize(config, experiment, state, folder, seconds, callbacks: RunCallbacks) -> dict:
+    """summary.json. Every key is there whatever the outcome (null when it does not apply), so that a
+    grader can rely on them and `--expect` can check the names it is given before training (trainer.grading)."""
+    last = state.history[-1] if state.history else {}
+    diverged = state.status == "diverged"
+    summary = {
+        "name": config.name,
+        "status": state.status,
+        "epochs_completed": len(state.history),
+        "steps": state.step,
+        "train_loss": last.get("train_loss"),
+        "val_loss": last.get("val_loss"),
+        "test_loss": None if diverged else evaluate(experiment.model, experiment.loss, experiment.splits.test),
+        "best": {"monitor": callbacks.saver.monitor.key, "mode": callbacks.saver.monitor.mode, "value": callbacks.saver.monitor.best},
+        "seconds": round(seconds, 3),
+        "seed": config.seed,
+        "folder": str(folder),
+        "stopped_epoch": state.epoch if state.status == "stopped_early" else None,
+        "best_epoch": callbacks.early.best_epoch if state.status == "stopped_early" else None,
+        "divergence": callbacks.guard.message if diverged else None,
+        # a diverged run has its own explanation (divergence); the others get advice about the learning rate
+        "warnings": [] if diverged else diagnostics.learning_rate_warnings(
+            [logs["train_loss"] for logs in state.history], config.optimizer.options().get("lr")
+        ),
+    }
+    test_split = None if diverged else experiment.splits.test  # a diverged model is not scored
+    summary |= final_scores(experiment.metrics, experiment.task, experiment.model, state.history, test_split)
+    return summary | report.linear_model_facts(experiment)
