@@ -53,7 +53,13 @@ class Variants:
         experiment, config = self.experiment, self.config
         for p in experiment.model.parameters:
             p.data[...] = 0.0
-        state = LoopState(experiment.model, experiment.optimizer, self.epochs, steps_per_epoch(len(self.X), self.batch_size), rng_for(0, "batches"))
+        state = LoopState(
+            experiment.model,
+            experiment.optimizer,
+            self.epochs,
+            steps_per_epoch(len(self.X), self.batch_size),
+            rng_for(0, "batches"),
+        )
         hashes = {"config_hash": config_hash(config), "data_hash": "not measured"}
         callbacks = assemble(experiment, self.run_folder, hashes).ordered
         fit(state, experiment.loss, (self.X, self.y), None, batch_size=self.batch_size, callbacks=callbacks)
@@ -103,17 +109,31 @@ class Variants:
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--repeats", type=int, default=7)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         for title, batch_size, epochs in [
             ("(a) linear regression, N=100,000, d=20, batch 32, one epoch", 32, 1),
-            ("(c) linear regression, N=100,000, d=20, one full-batch step (a run of one step: its folder, files and checkpoint included)", 100000, 1),
+            (
+                "(c) linear regression, N=100,000, d=20, one full-batch step (a run of one step: its folder, files and checkpoint included)",
+                100000,
+                1,
+            ),
             ("(c) the same, a run of 20 full-batch steps (per-run costs spread out)", 100000, 20),
         ]:
             variants = Variants(batch_size, Path(folder), epochs)
-            medians = interleaved({"framework": variants.framework, "mygrad_by_hand": variants.mygrad_by_hand, "numpy_by_hand": variants.numpy_by_hand}, args.repeats, prepare=variants.new_run_folder)
+            medians = interleaved(
+                {
+                    "framework": variants.framework,
+                    "mygrad_by_hand": variants.mygrad_by_hand,
+                    "numpy_by_hand": variants.numpy_by_hand,
+                },
+                args.repeats,
+                prepare=variants.new_run_folder,
+            )
             variants.check_same_weights()
             print(report(title, medians, ["mygrad_by_hand", "numpy_by_hand"]))
 

@@ -55,7 +55,13 @@ class Variants:
         experiment = self.experiment
         for p, value in zip(experiment.model.parameters, self.initial):
             p.data[...] = value
-        state = LoopState(experiment.model, experiment.optimizer, self.epochs, steps_per_epoch(len(self.X), BATCH), rng_for(0, "batches"))
+        state = LoopState(
+            experiment.model,
+            experiment.optimizer,
+            self.epochs,
+            steps_per_epoch(len(self.X), BATCH),
+            rng_for(0, "batches"),
+        )
         hashes = {"config_hash": config_hash(self.config), "data_hash": "not measured"}
         callbacks = assemble(experiment, self.run_folder, hashes).ordered
         fit(state, experiment.loss, (self.X, self.y), None, batch_size=BATCH, callbacks=callbacks)
@@ -139,29 +145,54 @@ class Variants:
     def check_same_weights(self):
         reference = self.weights["mygrad_by_hand"]
         for name, weights in self.weights.items():
-            assert all(np.allclose(a, b, rtol=1e-9, atol=1e-12) for a, b in zip(weights, reference)), f"{name} reached other weights"
+            assert all(np.allclose(a, b, rtol=1e-9, atol=1e-12) for a, b in zip(weights, reference)), (
+                f"{name} reached other weights"
+            )
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--repeats", type=int, default=9)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         for epochs in (1, 10):
             variants = Variants(Path(folder), epochs)
-            training = {"framework": variants.framework, "mygrad_by_hand": variants.mygrad_by_hand, "numpy_by_hand": variants.numpy_by_hand}
+            training = {
+                "framework": variants.framework,
+                "mygrad_by_hand": variants.mygrad_by_hand,
+                "numpy_by_hand": variants.numpy_by_hand,
+            }
             try:
                 import torch  # noqa: F401
 
                 training["torch_by_hand"] = variants.torch_by_hand
             except ImportError:
                 pass
-            medians = interleaved(training, args.repeats if epochs == 1 else max(3, args.repeats // 3), prepare=variants.new_run_folder)
+            medians = interleaved(
+                training,
+                args.repeats if epochs == 1 else max(3, args.repeats // 3),
+                prepare=variants.new_run_folder,
+            )
             variants.check_same_weights()
-            title = "(b) MLP 64-256-10 on digits (1797 rows), batch 64, " + ("one epoch" if epochs == 1 else f"{epochs} epochs (per-run costs spread out)")
+            title = "(b) MLP 64-256-10 on digits (1797 rows), batch 64, " + (
+                "one epoch" if epochs == 1 else f"{epochs} epochs (per-run costs spread out)"
+            )
             print(report(title, medians, ["mygrad_by_hand", "numpy_by_hand"]))
-        evaluation = {"framework": variants.evaluate_framework, "mygrad_by_hand": variants.evaluate_mygrad_by_hand, "numpy_by_hand": variants.evaluate_numpy_by_hand}
-        print(report("(d) the evaluation pass of (b), all rows", interleaved(evaluation, args.repeats * 3), ["mygrad_by_hand", "numpy_by_hand"]))
+        evaluation = {
+            "framework": variants.evaluate_framework,
+            "mygrad_by_hand": variants.evaluate_mygrad_by_hand,
+            "numpy_by_hand": variants.evaluate_numpy_by_hand,
+        }
+        print(
+            report(
+                "(d) the evaluation pass of (b), all rows",
+                interleaved(evaluation, args.repeats * 3),
+                ["mygrad_by_hand", "numpy_by_hand"],
+            )
+        )
+
 
 if __name__ == "__main__":
     main()

@@ -51,8 +51,12 @@ def write_data(folder: Path, rows: int, seed: int = 0) -> tuple[Path, Path]:
     weights = rng.normal(size=FEATURES)
     x_path, y_path = folder / f"x_{rows}.npy", folder / f"y_{rows}.npy"
     with open(x_path, "wb") as x_file, open(y_path, "wb") as y_file:
-        np.lib.format.write_array_header_1_0(x_file, {"descr": "<f8", "fortran_order": False, "shape": (rows, FEATURES)})
-        np.lib.format.write_array_header_1_0(y_file, {"descr": "<f8", "fortran_order": False, "shape": (rows,)})
+        np.lib.format.write_array_header_1_0(
+            x_file, {"descr": "<f8", "fortran_order": False, "shape": (rows, FEATURES)}
+        )
+        np.lib.format.write_array_header_1_0(
+            y_file, {"descr": "<f8", "fortran_order": False, "shape": (rows,)}
+        )
         for start in range(0, rows, WRITE_ROWS):
             X = rng.normal(size=(min(WRITE_ROWS, rows - start), FEATURES)) * 3 + 1
             x_file.write(X.tobytes())
@@ -64,7 +68,11 @@ def train_in_child(folder: Path, x_path: Path, y_path: Path, batch_size: int) ->
     config = folder / f"{x_path.stem}.yaml"
     config.write_text(CONFIG.format(x=x_path, y=y_path, batch_size=batch_size))
     environment = os.environ | {"PYTHONPATH": str(ROOT)}
-    child = subprocess.Popen([sys.executable, "-c", CHILD, str(config), str(folder / "runs")], stdout=subprocess.PIPE, env=environment)
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(config), str(folder / "runs")],
+        stdout=subprocess.PIPE,
+        env=environment,
+    )
     output = child.stdout.read()
     _, status, usage = os.wait4(child.pid, 0)
     if status != 0:
@@ -73,7 +81,9 @@ def train_in_child(folder: Path, x_path: Path, y_path: Path, batch_size: int) ->
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes-gb", type=float, nargs="+", default=[0.2, 2.0], help="sizes of the X file")
     parser.add_argument("--batch-size", type=int, default=1024)
     parser.add_argument("--folder", default=tempfile.gettempdir(), help="where to write the temporary files")
@@ -81,7 +91,9 @@ def main():
     needed = sum(args.sizes_gb) * 1e9 * (FEATURES + 1) / FEATURES + 100e6
     free = shutil.disk_usage(args.folder).free
     if free < needed:
-        raise SystemExit(f"{args.folder} has {free / 1e9:.1f} GB free; the files need {needed / 1e9:.1f} GB. Choose another --folder.")
+        raise SystemExit(
+            f"{args.folder} has {free / 1e9:.1f} GB free; the files need {needed / 1e9:.1f} GB. Choose another --folder."
+        )
     results = {}
     with tempfile.TemporaryDirectory(dir=args.folder) as folder:
         for size in args.sizes_gb:
@@ -90,14 +102,22 @@ def main():
             x_path, y_path = write_data(Path(folder), rows)
             written = time.perf_counter() - started
             results[size] = train_in_child(Path(folder), x_path, y_path, args.batch_size)
-            print(f"{size:g} GB ({rows:,} rows, written in {written:.1f} s): " + ", ".join(f"{k} {v:.4g}" for k, v in results[size].items()), flush=True)
+            print(
+                f"{size:g} GB ({rows:,} rows, written in {written:.1f} s): "
+                + ", ".join(f"{k} {v:.4g}" for k, v in results[size].items()),
+                flush=True,
+            )
             x_path.unlink()
             y_path.unlink()
     smallest, largest = results[min(results)], results[max(results)]
     print("\n| X file | peak RSS | wall time (process) | training time (epoch) |\n|---|---|---|---|")
     for size, result in results.items():
-        print(f"| {size:g} GB | {result['peak_rss_mb']:.0f} MB | {result['seconds_total']:.1f} s | {result['seconds_training']:.1f} s |")
-    print(f"\npeak RSS ratio, {max(results):g} GB / {min(results):g} GB: {largest['peak_rss_mb'] / smallest['peak_rss_mb']:.3f} (target <= 1.2)")
+        print(
+            f"| {size:g} GB | {result['peak_rss_mb']:.0f} MB | {result['seconds_total']:.1f} s | {result['seconds_training']:.1f} s |"
+        )
+    print(
+        f"\npeak RSS ratio, {max(results):g} GB / {min(results):g} GB: {largest['peak_rss_mb'] / smallest['peak_rss_mb']:.3f} (target <= 1.2)"
+    )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Start-up: `python scripts/train.py --help` and `--check` against `python -c "import mygrad"`.
 
-    python benchmarks/bench_startup.py [--repeats 15]
+python benchmarks/bench_startup.py [--repeats 15]
 """
 
 import argparse
@@ -19,7 +19,9 @@ def command(*args):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--repeats", type=int, default=15)
     args = parser.parse_args()
     train = str(ROOT / "scripts" / "train.py")

@@ -31,7 +31,12 @@ def interleaved(variants: dict, repeats: int, prepare=lambda: None) -> dict[str,
 
 
 def report(title: str, medians: dict[str, float], baselines: list[str]) -> str:
-    lines = [f"## {title}", "", "| variant | median | " + " | ".join(f"/ {b}" for b in baselines) + " |", "|---|---|" + "---|" * len(baselines)]
+    lines = [
+        f"## {title}",
+        "",
+        "| variant | median | " + " | ".join(f"/ {b}" for b in baselines) + " |",
+        "|---|---|" + "---|" * len(baselines),
+    ]
     for name, seconds in medians.items():
         ratios = " | ".join(f"{seconds / medians[b]:.2f}" for b in baselines)
         lines.append(f"| {name} | {seconds * 1e3:.1f} ms | {ratios} |")

@@ -21,12 +21,17 @@ def test_linreg_config_is_typed_and_filled_with_defaults():
 
 
 def test_name_defaults_to_the_file_stem(write_config):
-    path = write_config("data: diabetes\nmodel: linear\nloss: mse\noptimizer: {type: sgd, lr: 0.1}\n", "my-exp.yaml")
+    path = write_config(
+        "data: diabetes\nmodel: linear\nloss: mse\noptimizer: {type: sgd, lr: 0.1}\n", "my-exp.yaml"
+    )
     assert load_config(path).name == "my-exp"
 
 
 def test_overrides_are_parsed_as_yaml_scalars(write_config):
-    config = load_config(write_config(), ["optimizer.lr=1e-3", "trainer.epochs=7", "data.standardize=false", "model.init=normal"])
+    config = load_config(
+        write_config(),
+        ["optimizer.lr=1e-3", "trainer.epochs=7", "data.standardize=false", "model.init=normal"],
+    )
     assert config.optimizer.lr == 0.001
     assert config.trainer.epochs == 7
     assert config.data.standardize is False
@@ -34,7 +39,9 @@ def test_overrides_are_parsed_as_yaml_scalars(write_config):
 
 
 def test_unknown_key_names_its_line_and_suggests_the_close_name(write_config):
-    path = write_config("data: diabetes\nmodel: linear\nloss: mse\noptimizer: {type: sgd, lr: 0.1}\ntrainer:\n  epocs: 3\n")
+    path = write_config(
+        "data: diabetes\nmodel: linear\nloss: mse\noptimizer: {type: sgd, lr: 0.1}\ntrainer:\n  epocs: 3\n"
+    )
     message = error_for(path)
     assert f"{path}, line 6" in message
     assert "trainer.epocs" in message and 'Did you mean "epochs"?' in message
@@ -78,9 +85,7 @@ def test_fractions_must_leave_training_data(write_config):
 
 
 def test_out_of_range_value_in_the_file_names_its_line(write_config):
-    path = write_config(
-        "data: diabetes\nmodel: linear\nloss: mse\noptimizer:\n  type: sgd\n  lr: -1\n"
-    )
+    path = write_config("data: diabetes\nmodel: linear\nloss: mse\noptimizer:\n  type: sgd\n  lr: -1\n")
     assert error_for(path) == f"{path}, line 6: optimizer.lr = -1 is out of range: it must be > 0."
 
 
@@ -107,7 +112,9 @@ def test_invalid_yaml_names_the_line(write_config):
 
 
 def test_duplicate_keys_are_an_error(write_config):
-    path = write_config("data: diabetes\nmodel: linear\nmodel: linear\nloss: mse\noptimizer: {type: sgd, lr: 0.1}\n")
+    path = write_config(
+        "data: diabetes\nmodel: linear\nmodel: linear\nloss: mse\noptimizer: {type: sgd, lr: 0.1}\n"
+    )
     assert "line 3: key model appears twice" in error_for(path)
 
 

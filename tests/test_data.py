@@ -15,7 +15,9 @@ def splits_for(write_config, overrides=(), text=None):
 
 
 def test_split_sizes_are_disjoint_and_cover_the_data(write_config):
-    splits = splits_for(write_config, ["data.val_fraction=0.2", "data.test_fraction=0.1", "data.standardize=false"])
+    splits = splits_for(
+        write_config, ["data.val_fraction=0.2", "data.test_fraction=0.1", "data.standardize=false"]
+    )
     (X_train, _), (X_val, _), (X_test, _) = splits.train, splits.val, splits.test
     assert (len(X_train), len(X_val), len(X_test)) == (140, 40, 20)
     rows = np.vstack([X_train, X_val, X_test])
@@ -48,7 +50,11 @@ def test_synthetic_linear_records_its_true_weights(write_config):
 
 
 def test_diabetes_is_loaded_through_scikit_learn(write_config):
-    splits = splits_for(write_config, ["data=diabetes"], text="data: diabetes\nmodel: linear\nloss: mse\noptimizer: {type: sgd, lr: 0.1}\n")
+    splits = splits_for(
+        write_config,
+        ["data=diabetes"],
+        text="data: diabetes\nmodel: linear\nloss: mse\noptimizer: {type: sgd, lr: 0.1}\n",
+    )
     assert splits.dataset.X.shape == (442, 10) and splits.dataset.feature_names[2] == "bmi"
 
 

@@ -13,7 +13,12 @@ def dataset(name, **options):
 
 @pytest.mark.parametrize(
     "name, shape, classes",
-    [("iris", (150, 4), 3), ("wine", (178, 13), 3), ("breast_cancer", (569, 30), 2), ("digits", (1797, 64), 10)],
+    [
+        ("iris", (150, 4), 3),
+        ("wine", (178, 13), 3),
+        ("breast_cancer", (569, 30), 2),
+        ("digits", (1797, 64), 10),
+    ],
 )
 def test_bundled_classification_sets_have_integer_labels(name, shape, classes):
     data = dataset(name)
@@ -52,7 +57,7 @@ def test_classification_splits_keep_labels_and_class_shares():
     block = DATASETS.schema("breast_cancer")(type="breast_cancer", val_fraction=0.2, test_fraction=0.2)
     splits = load_splits(block, seed=0)
     share = np.mean(splits.dataset.y)
-    for X, y in (splits.train, splits.val, splits.test):
+    for _, y in (splits.train, splits.val, splits.test):
         assert y.dtype == np.int64 and y.ndim == 1 and abs(np.mean(y) - share) < 0.01
 
 
@@ -61,11 +66,20 @@ def test_npz_and_npy_files(tmp_path):
     np.savez(tmp_path / "d.npz", X=X, y=labels, t=values)
     data = DATASETS.build(DATASETS.schema("npz")(type="npz", path=str(tmp_path / "d.npz")), seed=0)
     assert data.task == "classification" and data.y.tolist() == labels.tolist()
-    regression = DATASETS.build(DATASETS.schema("npz")(type="npz", path=str(tmp_path / "d.npz"), y_key="t"), seed=0)
+    regression = DATASETS.build(
+        DATASETS.schema("npz")(type="npz", path=str(tmp_path / "d.npz"), y_key="t"), seed=0
+    )
     assert regression.task == "regression" and regression.y.shape == (6, 1)
     with pytest.raises(UserError, match='has no array "target"; it holds: X, y, t'):
-        DATASETS.build(DATASETS.schema("npz")(type="npz", path=str(tmp_path / "d.npz"), y_key="target"), seed=0)
+        DATASETS.build(
+            DATASETS.schema("npz")(type="npz", path=str(tmp_path / "d.npz"), y_key="target"), seed=0
+        )
     np.save(tmp_path / "x.npy", X)
     np.save(tmp_path / "y.npy", values[:5])
     with pytest.raises(UserError, match=r"the same N, but they are \(6, 2\) and \(5,\)"):
-        DATASETS.build(DATASETS.schema("npy")(type="npy", x_path=str(tmp_path / "x.npy"), y_path=str(tmp_path / "y.npy")), seed=0)
+        DATASETS.build(
+            DATASETS.schema("npy")(
+                type="npy", x_path=str(tmp_path / "x.npy"), y_path=str(tmp_path / "y.npy")
+            ),
+            seed=0,
+        )

@@ -40,25 +40,56 @@ def test_sgd_on_the_paraboloid_follows_the_update_rule_exactly(tmp_path, write_c
 
 def test_cli_prints_f_and_gradient_and_leaves_a_run_folder(tmp_path):
     result = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "descend.py"), str(CONFIGS / "paraboloid.yaml"), "--runs-dir", str(tmp_path)],
-        capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "descend.py"),
+            str(CONFIGS / "paraboloid.yaml"),
+            "--runs-dir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     assert "start: (x, y) = (3, -4)   f = 25   gradient = [6, -8]" in result.stdout
     assert "sgd lr=0.1, after 50 steps" in result.stdout and "converged" in result.stdout
     (folder,) = (tmp_path / "paraboloid").iterdir()
     assert {p.name for p in folder.iterdir()} == {"config.yaml", "trajectory.csv", "descent.png"}
-    assert load_descent_config(folder / "config.yaml").to_dict() == load_descent_config(CONFIGS / "paraboloid.yaml").to_dict()
+    assert (
+        load_descent_config(folder / "config.yaml").to_dict()
+        == load_descent_config(CONFIGS / "paraboloid.yaml").to_dict()
+    )
     with open(folder / "trajectory.csv") as file:
         rows = list(csv.DictReader(file))
     assert list(rows[0]) == ["step", "x", "y", "f", "df/dx", "df/dy", "lr"]
-    assert rows[0] == {"step": "0", "x": "3.0", "y": "-4.0", "f": "25.0", "df/dx": "6.0", "df/dy": "-8.0", "lr": "0.1"}
+    assert rows[0] == {
+        "step": "0",
+        "x": "3.0",
+        "y": "-4.0",
+        "f": "25.0",
+        "df/dx": "6.0",
+        "df/dy": "-8.0",
+        "lr": "0.1",
+    }
     assert len(rows) == 51 and rows[-1]["lr"] == ""
 
 
 def test_mgtrain_descend_is_a_subcommand(tmp_path):
-    result = subprocess.run(["mgtrain", "descend", str(CONFIGS / "himmelblau.yaml"), "start=[-1,-1]", "--runs-dir", str(tmp_path)],
-                            capture_output=True, text=True, timeout=120, cwd=ROOT)
+    result = subprocess.run(
+        [
+            "mgtrain",
+            "descend",
+            str(CONFIGS / "himmelblau.yaml"),
+            "start=[-1,-1]",
+            "--runs-dir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
     assert result.returncode == 0, result.stderr
     assert "(x, y) = (-3.77931, -3.28319)   f = " in result.stdout  # a different minimum than from (0, 0)
 
@@ -66,7 +97,12 @@ def test_mgtrain_descend_is_a_subcommand(tmp_path):
 def test_lr_compare_tells_slow_good_oscillating_and_diverging_apart(tmp_path):
     run = descend(CONFIGS / "lr_compare.yaml", runs_dir=tmp_path)
     verdicts = [descent.verdict.split()[0] for descent in run.descents]
-    assert [descent.label for descent in run.descents] == ["sgd lr=0.01", "sgd lr=0.1", "sgd lr=0.9", "sgd lr=1.01"]
+    assert [descent.label for descent in run.descents] == [
+        "sgd lr=0.01",
+        "sgd lr=0.1",
+        "sgd lr=0.9",
+        "sgd lr=1.01",
+    ]
     assert verdicts == ["slow", "converged", "oscillating", "diverging"]
     header = (run.folder / "trajectory.csv").read_text().splitlines()[0]
     assert header == "variant,step,x,y,f,df/dx,df/dy,lr"
@@ -102,7 +138,10 @@ def test_every_allowed_function_differentiates_like_finite_differences():
     surface(point[0], point[1]).backward()
     at = lambda x, y: surface.grid(np.array([x]), np.array([y]))[0]  # noqa: E731
     h = 1e-6
-    numeric = [(at(0.7 + h, -0.4) - at(0.7 - h, -0.4)) / (2 * h), (at(0.7, -0.4 + h) - at(0.7, -0.4 - h)) / (2 * h)]
+    numeric = [
+        (at(0.7 + h, -0.4) - at(0.7 - h, -0.4)) / (2 * h),
+        (at(0.7, -0.4 + h) - at(0.7, -0.4 - h)) / (2 * h),
+    ]
     np.testing.assert_allclose(point.grad, numeric, rtol=1e-8)
 
 
@@ -162,9 +201,21 @@ def test_formulas_are_never_evaluated_as_python(tmp_path, write_config, monkeypa
         (PARABOLOID, ["steps=0"], "steps = 0 is out of range: it must be in [1, 100000]"),
         (PARABOLOID, ["optimizer.lr=-1"], "optimizer.lr = -1 is out of range: it must be > 0"),
         (PARABOLOID, ["stpes=3"], 'unknown key stpes. Did you mean "steps"?'),
-        ("function: bowl\nstart: [1, 1]\ncompare:\n  - {type: sgd, lr: 0.1}\n  - {type: sgd, lr: -2}\n", [], "line 5: compare.1.lr = -2 is out of range"),
-        ("function: bowl\nstart: [1, 1]\ncompare:\n  - {type: sgd, lrr: 0.1}\n", [], 'unknown key compare.0.lrr. Did you mean "lr"?'),
-        ("function: {type: bowl, a: 0}\nstart: [1, 1]\noptimizer: sgd\n", [], "function.a = 0 is out of range: it must be > 0"),
+        (
+            "function: bowl\nstart: [1, 1]\ncompare:\n  - {type: sgd, lr: 0.1}\n  - {type: sgd, lr: -2}\n",
+            [],
+            "line 5: compare.1.lr = -2 is out of range",
+        ),
+        (
+            "function: bowl\nstart: [1, 1]\ncompare:\n  - {type: sgd, lrr: 0.1}\n",
+            [],
+            'unknown key compare.0.lrr. Did you mean "lr"?',
+        ),
+        (
+            "function: {type: bowl, a: 0}\nstart: [1, 1]\noptimizer: sgd\n",
+            [],
+            "function.a = 0 is out of range: it must be > 0",
+        ),
     ],
 )
 def test_config_mistakes_are_clear_errors(write_config, text, overrides, expected):
@@ -199,12 +250,19 @@ def halving_optimizer():
     OPTIMIZERS._schemas.pop("halving_test", None)
 
 
-def test_any_registered_optimizer_and_loop_callback_drive_the_descent(tmp_path, write_config, halving_optimizer):
+def test_any_registered_optimizer_and_loop_callback_drive_the_descent(
+    tmp_path, write_config, halving_optimizer
+):
     class Decay(Callback):  # the seam a learning-rate schedule uses: set optimizer.lr before each step
         def on_step_begin(self, state):
             state.optimizer.lr = 0.5 / (1 + state.step)
 
-    run = descend(write_config(PARABOLOID), ["optimizer={type: halving_test}", "steps=3"], runs_dir=tmp_path, callbacks=[Decay()])
+    run = descend(
+        write_config(PARABOLOID),
+        ["optimizer={type: halving_test}", "steps=3"],
+        runs_dir=tmp_path,
+        callbacks=[Decay()],
+    )
     rows = run.descents[0].rows
     assert [row.lr for row in rows] == [0.5, 0.25, 0.5 / 3, None]
     x = 3.0
@@ -233,15 +291,25 @@ def test_derivative_config_shows_the_slope_of_a_function_of_x(tmp_path):
 def test_verdicts_for_a_saddle(tmp_path, write_config):
     text = "function: saddle\nstart: [3, 0]\noptimizer: {type: sgd, lr: 0.1}\nsteps: 50\n"
     on_the_ridge = descend(write_config(text), runs_dir=tmp_path).descents[0]
-    assert on_the_ridge.verdict.startswith("converged") and on_the_ridge.rows[-1].f == pytest.approx(0, abs=1e-8)
+    assert on_the_ridge.verdict.startswith("converged") and on_the_ridge.rows[-1].f == pytest.approx(
+        0, abs=1e-8
+    )
     escaping = descend(write_config(text), ["start=[3, 0.001]"], runs_dir=tmp_path).descents[0]
     assert escaping.verdict.startswith("still going downhill") and escaping.rows[-1].f < -50
 
 
 def test_a_schedule_sets_the_lr_of_every_step(tmp_path, write_config):
-    run = descend(write_config(PARABOLOID), ["schedule={type: exponential, gamma: 0.5}", "steps=4"], runs_dir=tmp_path)
+    run = descend(
+        write_config(PARABOLOID), ["schedule={type: exponential, gamma: 0.5}", "steps=4"], runs_dir=tmp_path
+    )
     rows = run.descents[0].rows
-    assert [row.lr for row in rows] == [0.1, 0.05, 0.025, 0.0125, None]  # lr * gamma**step: an epoch is one step here
+    assert [row.lr for row in rows] == [
+        0.1,
+        0.05,
+        0.025,
+        0.0125,
+        None,
+    ]  # lr * gamma**step: an epoch is one step here
     x = 3.0
     for row in rows:
         assert row.x == pytest.approx(x, rel=1e-15)
@@ -253,4 +321,8 @@ def test_optimizers_config_momentum_and_adam_leave_sgd_behind_in_the_valley(tmp_
     run = descend(CONFIGS / "optimizers.yaml", runs_dir=tmp_path)
     sgd, momentum, adam = (descent.rows[-1].f for descent in run.descents)
     assert sgd > 1 and momentum < 0.1 and adam < 0.3  # from f = 12.5 at the start; the minimum is 0
-    assert [descent.label for descent in run.descents] == ["sgd lr=0.001", "sgd lr=0.001 momentum=0.9", "adam lr=0.1"]
+    assert [descent.label for descent in run.descents] == [
+        "sgd lr=0.001",
+        "sgd lr=0.001 momentum=0.9",
+        "adam lr=0.1",
+    ]

@@ -34,10 +34,14 @@ def test_diagnostics_csv_holds_mean_gradient_norm_and_last_update_ratio(tmp_path
     lr = run.config.optimizer.lr
     for row in rows:
         epoch, which = int(row["epoch"]), ["weight", "bias"].index(row["parameter"])
-        assert float(row["grad_norm"]) == pytest.approx(np.mean([norms[which] for norms in spy.norms[epoch - 1]]), rel=1e-12)
+        assert float(row["grad_norm"]) == pytest.approx(
+            np.mean([norms[which] for norms in spy.norms[epoch - 1]]), rel=1e-12
+        )
         weight, grad = spy.last[epoch][which]
         # with sgd, the last update is lr * gradient: its size relative to the weights it started from
-        assert float(row["update_ratio"]) == pytest.approx(lr * np.linalg.norm(grad) / np.linalg.norm(weight), rel=1e-12)
+        assert float(row["update_ratio"]) == pytest.approx(
+            lr * np.linalg.norm(grad) / np.linalg.norm(weight), rel=1e-12
+        )
     assert (run.folder / "diagnostics.png").read_bytes()[:4] == b"\x89PNG"
 
 
@@ -50,11 +54,27 @@ def test_diagnostics_are_off_by_default(tmp_path, write_config):
     "losses, lr, expected",
     [
         ([10, 5, 2, 1, 0.5, 0.3, 0.2, 0.15, 0.14, 0.14], 0.1, None),  # converged calmly
-        ([10, 1, 3, 1, 4, 1, 3, 1.2, 3.5, 1], 0.9, "oscillates: it rose by more than 10% in 4 of 8 epochs after the first. The steps overshoot the minimum; try lr 0.3."),
+        (
+            [10, 1, 3, 1, 4, 1, 3, 1.2, 3.5, 1],
+            0.9,
+            "oscillates: it rose by more than 10% in 4 of 8 epochs after the first. The steps overshoot the minimum; try lr 0.3.",
+        ),
         ([10, 20, 50, 100, 400], 1.5, "grew from 10 to 400: the learning rate is too large; try lr 0.15."),
-        ([10, 1, 1.05, 0.95, 1.03, 0.97, 1.04, 0.96, 1.02, 0.98, 1.01, 0.99], 0.5, "plateaued early: from epoch 2 of 12 on it stays near 1"),
-        ([10, 1, 1.001, 0.999, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0], 0.5, None),  # settled to within noise: nothing to say
-        ([10, 9, 8, 7, 6, 5, 4, 3], 0.001, "still falling fast at the end (25% over the last 2 epochs): train for more epochs, or try lr 0.003."),
+        (
+            [10, 1, 1.05, 0.95, 1.03, 0.97, 1.04, 0.96, 1.02, 0.98, 1.01, 0.99],
+            0.5,
+            "plateaued early: from epoch 2 of 12 on it stays near 1",
+        ),
+        (
+            [10, 1, 1.001, 0.999, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0],
+            0.5,
+            None,
+        ),  # settled to within noise: nothing to say
+        (
+            [10, 9, 8, 7, 6, 5, 4, 3],
+            0.001,
+            "still falling fast at the end (25% over the last 2 epochs): train for more epochs, or try lr 0.003.",
+        ),
         ([10, 9, float("nan"), 7], 2.0, "became nan: the steps are far too large; try lr 0.2."),
         ([10, 20, 50], 1.0, None),  # too few epochs to judge
     ],
@@ -92,14 +112,26 @@ class KillAtEpochEnd(Callback):
             os.kill(os.getpid(), signal.SIGKILL)
 
 
-@pytest.mark.parametrize("kill_at", ["step 6", "step 20", "epoch 2"], ids=["mid-epoch after a checkpoint", "inside an epoch's end", "after the logs of an epoch"])
+@pytest.mark.parametrize(
+    "kill_at",
+    ["step 6", "step 20", "epoch 2"],
+    ids=["mid-epoch after a checkpoint", "inside an epoch's end", "after the logs of an epoch"],
+)
 def test_diagnostics_of_a_killed_and_resumed_run_equal_an_uninterrupted_one(tmp_path, write_config, kill_at):
     from tests.test_resume import RESUMABLE, KillAt, train_and_get_killed
 
-    config = write_config(RESUMABLE.replace("checkpoint_every: 3,", "checkpoint_every: 3, diagnostics: true,"))
+    config = write_config(
+        RESUMABLE.replace("checkpoint_every: 3,", "checkpoint_every: 3, diagnostics: true,")
+    )
     reference = trainer.train(config, runs_dir=tmp_path / "reference")
     when, number = kill_at.split()
-    killer = KillAtEpochEnd(int(number)) if when == "epoch" else KillAt(int(number), before_epoch_end=number == "20")
+    killer = (
+        KillAtEpochEnd(int(number))
+        if when == "epoch"
+        else KillAt(int(number), before_epoch_end=number == "20")
+    )
     folder = train_and_get_killed(config, tmp_path / "runs", killer)
     resumed = trainer.train(resume=folder)
-    assert (resumed.folder / "diagnostics.csv").read_bytes() == (reference.folder / "diagnostics.csv").read_bytes()
+    assert (resumed.folder / "diagnostics.csv").read_bytes() == (
+        reference.folder / "diagnostics.csv"
+    ).read_bytes()

@@ -40,7 +40,13 @@ def test_predict_takes_rows_in_the_datas_own_units(tmp_path, write_config):
 
 
 def test_evaluate_command_writes_predictions_and_scores(logreg_run, tmp_path):
-    command = [sys.executable, str(ROOT / "scripts" / "evaluate.py"), str(logreg_run.folder), "--output", str(tmp_path / "p.csv")]
+    command = [
+        sys.executable,
+        str(ROOT / "scripts" / "evaluate.py"),
+        str(logreg_run.folder),
+        "--output",
+        str(tmp_path / "p.csv"),
+    ]
     result = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     lines = (tmp_path / "p.csv").read_text().splitlines()
@@ -62,4 +68,6 @@ def test_evaluate_on_a_csv_file(tmp_path):
 def test_evaluate_refuses_a_folder_that_is_not_a_run(tmp_path):
     command = [sys.executable, str(ROOT / "scripts" / "evaluate.py"), str(tmp_path)]
     result = subprocess.run(command, capture_output=True, text=True, timeout=120)
-    assert result.returncode == 2 and "is not a run folder" in result.stderr and "Traceback" not in result.stderr
+    assert (
+        result.returncode == 2 and "is not a run folder" in result.stderr and "Traceback" not in result.stderr
+    )

@@ -9,17 +9,57 @@ from hypothesis import strategies as st
 from trainer.config.load import load_config
 from trainer.errors import ConfigError
 
-KEYS = ["name", "seed", "data", "model", "loss", "optimizer", "trainer", "type", "lr", "epochs", "batch_size",
-        "val_fraction", "test_fraction", "standardize", "n_samples", "path", "target", "features", "init",
-        "early_stopping", "monitor", "mode", "patience", "checkpoint_every", "sgd", "linear", "mse", "csv"]
+KEYS = [
+    "name",
+    "seed",
+    "data",
+    "model",
+    "loss",
+    "optimizer",
+    "trainer",
+    "type",
+    "lr",
+    "epochs",
+    "batch_size",
+    "val_fraction",
+    "test_fraction",
+    "standardize",
+    "n_samples",
+    "path",
+    "target",
+    "features",
+    "init",
+    "early_stopping",
+    "monitor",
+    "mode",
+    "patience",
+    "checkpoint_every",
+    "sgd",
+    "linear",
+    "mse",
+    "csv",
+]
 scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(-10**12, 10**12), st.floats(allow_nan=True), st.sampled_from(KEYS),
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**12), 10**12),
+    st.floats(allow_nan=True),
+    st.sampled_from(KEYS),
     st.text(string.printable, max_size=12),
 )
 keys = st.one_of(st.sampled_from(KEYS), st.text(string.ascii_letters + "_.", min_size=1, max_size=10))
-trees = st.recursive(scalars, lambda children: st.one_of(st.lists(children, max_size=4), st.dictionaries(keys, children, max_size=5)), max_leaves=20)
+trees = st.recursive(
+    scalars,
+    lambda children: st.one_of(st.lists(children, max_size=4), st.dictionaries(keys, children, max_size=5)),
+    max_leaves=20,
+)
 configs = st.dictionaries(keys, trees, max_size=8)
-VALID = {"data": {"type": "synthetic_linear"}, "model": "linear", "loss": "mse", "optimizer": {"type": "sgd", "lr": 0.1}}
+VALID = {
+    "data": {"type": "synthetic_linear"},
+    "model": "linear",
+    "loss": "mse",
+    "optimizer": {"type": "sgd", "lr": 0.1},
+}
 
 
 def loads_or_explains(path, overrides=()):

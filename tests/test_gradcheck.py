@@ -59,7 +59,12 @@ def per_row_loss():
 @pytest.fixture
 def student_losses():
     """Losses registered by the test, as a student's file would register them."""
-    added = {"wrong_mse": wrong_mse, "detached_abs_mse": detached_abs_mse, "disconnected": disconnected_loss, "per_row": per_row_loss}
+    added = {
+        "wrong_mse": wrong_mse,
+        "detached_abs_mse": detached_abs_mse,
+        "disconnected": disconnected_loss,
+        "per_row": per_row_loss,
+    }
     for name, factory in added.items():
         LOSSES.register(name)(factory)
     yield
@@ -71,13 +76,20 @@ def student_losses():
 def test_mse_on_the_linear_model_passes_with_a_tiny_error():
     checks, rows = check_gradients(load_config(CONFIGS / "linreg.yaml"))
     assert rows == 32 and [check.name for check in checks] == ["weight", "bias"]
-    assert [check.shape for check in checks] == [(3, 1), (1,)] and [check.checked for check in checks] == [3, 1]
+    assert [check.shape for check in checks] == [(3, 1), (1,)] and [check.checked for check in checks] == [
+        3,
+        1,
+    ]
     assert all(check.passed() and check.relative_error < 1e-8 for check in checks)
 
 
 def test_cli_passes_a_correct_config_with_exit_0():
-    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "gradcheck.py"), str(CONFIGS / "diabetes.yaml")],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "gradcheck.py"), str(CONFIGS / "diabetes.yaml")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     assert "weight" in result.stdout and "passed: every parameter" in result.stdout
 
@@ -95,12 +107,19 @@ def test_a_loss_with_a_wrong_backward_fails_with_exit_1(write_config, capsys, st
 
 
 def test_a_loss_that_uses_data_inside_fails(write_config, student_losses):
-    checks, _ = check_gradients(load_config(write_config(LINREG.replace("loss: mse", "loss: detached_abs_mse"))))
+    checks, _ = check_gradients(
+        load_config(write_config(LINREG.replace("loss: mse", "loss: detached_abs_mse")))
+    )
     assert all(check.relative_error > 0.1 and not check.passed() for check in checks)
 
 
-@pytest.mark.parametrize("loss, message", [("disconnected", "got no gradient"), ("per_row", "it should return a scalar mygrad Tensor")])
-def test_a_loss_that_cannot_be_checked_is_a_clear_error_with_exit_2(write_config, capsys, student_losses, loss, message):
+@pytest.mark.parametrize(
+    "loss, message",
+    [("disconnected", "got no gradient"), ("per_row", "it should return a scalar mygrad Tensor")],
+)
+def test_a_loss_that_cannot_be_checked_is_a_clear_error_with_exit_2(
+    write_config, capsys, student_losses, loss, message
+):
     path = write_config(LINREG.replace("loss: mse", f"loss: {loss}"))
     with pytest.raises(UserError, match=message):
         check_gradients(load_config(path))
@@ -115,7 +134,16 @@ def test_large_parameters_are_sampled_and_the_threshold_is_an_option(write_confi
     assert main(["gradcheck", str(path), "data.n_features=3"]) == 0
 
 
-TRAINING_CONFIGS = ["linreg", "diabetes", "linreg_csv", "logreg", "softmax_iris", "mlp_digits", "spiral", "sine"]
+TRAINING_CONFIGS = [
+    "linreg",
+    "diabetes",
+    "linreg_csv",
+    "logreg",
+    "softmax_iris",
+    "mlp_digits",
+    "spiral",
+    "sine",
+]
 
 
 @pytest.mark.parametrize("name", TRAINING_CONFIGS)
@@ -137,7 +165,9 @@ def test_the_exercise_solution_passes_and_a_loss_normalized_outside_mygrad_fails
     exercise = CONFIGS / "exercise" / "exercise.yaml"
     right = load_config(exercise, [f"model.type={solution}:TwoLayerNet", f"loss={solution}:cross_entropy"])
     assert all(check.passed() for check in check_gradients(right)[0])
-    wrong = load_config(exercise, [f"model.type={solution}:TwoLayerNet", f"loss={tmp_path / 'wrong.py'}:cross_entropy"])
+    wrong = load_config(
+        exercise, [f"model.type={solution}:TwoLayerNet", f"loss={tmp_path / 'wrong.py'}:cross_entropy"]
+    )
     assert not any(check.passed() for check in check_gradients(wrong)[0])
 
 

@@ -27,13 +27,43 @@ def softmax(z):
     [
         ("mse", {}, PRED, TARGET, np.mean((PRED - TARGET) ** 2)),
         ("mae", {}, PRED, TARGET, np.mean(np.abs(PRED - TARGET))),
-        ("huber", {"delta": 0.5}, PRED, TARGET,
-         np.mean(np.where(np.abs(PRED - TARGET) <= 0.5, 0.5 * (PRED - TARGET) ** 2, 0.5 * (np.abs(PRED - TARGET) - 0.25)))),
-        ("bce", {}, PRED[:, :1], LABELS % 2,
-         -np.mean((LABELS % 2) * np.log(1 / (1 + np.exp(-PRED[:, 0]))) + (1 - LABELS % 2) * np.log(1 - 1 / (1 + np.exp(-PRED[:, 0]))))),
+        (
+            "huber",
+            {"delta": 0.5},
+            PRED,
+            TARGET,
+            np.mean(
+                np.where(
+                    np.abs(PRED - TARGET) <= 0.5,
+                    0.5 * (PRED - TARGET) ** 2,
+                    0.5 * (np.abs(PRED - TARGET) - 0.25),
+                )
+            ),
+        ),
+        (
+            "bce",
+            {},
+            PRED[:, :1],
+            LABELS % 2,
+            -np.mean(
+                (LABELS % 2) * np.log(1 / (1 + np.exp(-PRED[:, 0])))
+                + (1 - LABELS % 2) * np.log(1 - 1 / (1 + np.exp(-PRED[:, 0])))
+            ),
+        ),
         ("cross_entropy", {}, LOGITS, LABELS, -np.mean(np.log(softmax(LOGITS)[np.arange(8), LABELS]))),
-        ("multiclass_hinge", {"margin": 1.0}, LOGITS, LABELS,
-         np.mean(np.sum(np.maximum(0, 1 + LOGITS - LOGITS[np.arange(8), LABELS][:, None]) * (np.arange(3) != LABELS[:, None]), axis=1))),
+        (
+            "multiclass_hinge",
+            {"margin": 1.0},
+            LOGITS,
+            LABELS,
+            np.mean(
+                np.sum(
+                    np.maximum(0, 1 + LOGITS - LOGITS[np.arange(8), LABELS][:, None])
+                    * (np.arange(3) != LABELS[:, None]),
+                    axis=1,
+                )
+            ),
+        ),
     ],
 )
 def test_loss_value_and_gradient(name, options, prediction, target, expected):
@@ -73,7 +103,9 @@ def test_regularization_penalizes_weights_not_biases():
 
 
 def mlp(**options):
-    return MODELS.build(MODELS.schema("mlp")(type="mlp", **options), n_inputs=3, n_outputs=2, rng=np.random.default_rng(7))
+    return MODELS.build(
+        MODELS.schema("mlp")(type="mlp", **options), n_inputs=3, n_outputs=2, rng=np.random.default_rng(7)
+    )
 
 
 def test_mlp_gradients_match_finite_differences():
@@ -81,7 +113,9 @@ def test_mlp_gradients_match_finite_differences():
     X, labels = rng.normal(size=(6, 3)), rng.integers(0, 2, size=6)
     loss_fn = loss("cross_entropy")
     with mg.no_autodiff:
-        expected = [central_differences(lambda: loss_fn(model(X), labels).item(), p.data) for p in model.parameters]
+        expected = [
+            central_differences(lambda: loss_fn(model(X), labels).item(), p.data) for p in model.parameters
+        ]
     loss_fn(model(X), labels).backward()
     for p, numeric in zip(model.parameters, expected):
         assert np.allclose(p.grad, numeric, atol=1e-7)
@@ -95,8 +129,12 @@ def test_mlp_layers_init_and_seed():
     w = model.parameters[2].data
     assert w.std() == pytest.approx(np.sqrt(2 / 400), rel=0.02), "relu defaults to He normal"
     tanh = mlp(hidden=[400, 300], activation="tanh").parameters[2].data
-    assert np.abs(tanh).max() <= np.sqrt(6 / 700) and tanh.std() == pytest.approx(np.sqrt(2 / 700), rel=0.02), "tanh: Glorot uniform"
-    assert np.array_equal(w, mlp(hidden=[400, 300]).parameters[2].data), "the same rng seed gives the same weights"
+    assert np.abs(tanh).max() <= np.sqrt(6 / 700) and tanh.std() == pytest.approx(
+        np.sqrt(2 / 700), rel=0.02
+    ), "tanh: Glorot uniform"
+    assert np.array_equal(w, mlp(hidden=[400, 300]).parameters[2].data), (
+        "the same rng seed gives the same weights"
+    )
     state = np.random.get_state()[1].copy()
     mlp(hidden=[10])
     assert np.array_equal(state, np.random.get_state()[1]), "the global np.random must not be used"
@@ -126,7 +164,12 @@ def test_an_mlp_run_with_dropout_is_reproducible_bit_for_bit(tmp_path):
     import trainer
     from tests.conftest import CONFIGS
 
-    overrides = ["trainer.epochs=2", "model.dropout=0.3", "schedule={type: cosine, warmup_epochs: 1}", "trainer.clip_grad_norm=0.5"]
+    overrides = [
+        "trainer.epochs=2",
+        "model.dropout=0.3",
+        "schedule={type: cosine, warmup_epochs: 1}",
+        "trainer.clip_grad_norm=0.5",
+    ]
     first, second = (trainer.train(CONFIGS / "spiral.yaml", overrides, runs_dir=tmp_path) for _ in range(2))
     for name in ("steps.csv", "epochs.csv"):
         assert (first.folder / name).read_bytes() == (second.folder / name).read_bytes()

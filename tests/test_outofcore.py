@@ -46,18 +46,27 @@ def mmap_config(tmp_path, write_config):
     write_data(tmp_path)
 
     def config(standardize=True, extra=""):
-        return write_config(CONFIG.format(x=tmp_path / "x.npy", y=tmp_path / "y.npy", standardize=str(standardize).lower()) + extra)
+        return write_config(
+            CONFIG.format(x=tmp_path / "x.npy", y=tmp_path / "y.npy", standardize=str(standardize).lower())
+            + extra
+        )
 
     return config
 
 
 def test_splits_are_whole_blocks_covering_every_row_once(tmp_path, write_config):
     write_data(tmp_path, rows=50_000, first_column_is_row=True)
-    config = load_config(write_config(CONFIG.format(x=tmp_path / "x.npy", y=tmp_path / "y.npy", standardize="false")), ["data.test_fraction=0.1"])
+    config = load_config(
+        write_config(CONFIG.format(x=tmp_path / "x.npy", y=tmp_path / "y.npy", standardize="false")),
+        ["data.test_fraction=0.1"],
+    )
     splits = build(config).splits
     rows = {name: np.asarray(getattr(splits, name)[0])[:, 0].astype(int) for name in ("train", "val", "test")}
     assert sorted(np.concatenate(list(rows.values())).tolist()) == list(range(50_000))
-    assert [len(np.unique(rows[name] // outofcore.BLOCK_ROWS)) for name in ("val", "test")] == [3, 2]  # ceil(0.2 * 13), ceil(0.1 * 13)
+    assert [len(np.unique(rows[name] // outofcore.BLOCK_ROWS)) for name in ("val", "test")] == [
+        3,
+        2,
+    ]  # ceil(0.2 * 13), ceil(0.1 * 13)
     for part in rows.values():
         assert set(np.unique(part // outofcore.BLOCK_ROWS)) == set(part // outofcore.BLOCK_ROWS)
         assert np.all(np.diff(part) > 0)  # in file order
@@ -87,30 +96,50 @@ def test_training_on_a_memory_map_reaches_least_squares(mmap_config, tmp_path):
     run = trainer.train(mmap_config(), ["trainer.epochs=20", "optimizer.lr=0.02"], runs_dir=tmp_path / "runs")
     X, y = np.load(tmp_path / "x.npy"), np.load(tmp_path / "y.npy")
     splits = build(run.config).splits
-    rows = np.concatenate([block * outofcore.BLOCK_ROWS + np.arange(size) for block, size in zip(splits.train[0].blocks, splits.train[0].block_sizes)])
-    assert np.allclose(splits.feature_mean, X[rows].mean(axis=0)) and np.allclose(splits.feature_scale, X[rows].std(axis=0))
+    rows = np.concatenate(
+        [
+            block * outofcore.BLOCK_ROWS + np.arange(size)
+            for block, size in zip(splits.train[0].blocks, splits.train[0].block_sizes)
+        ]
+    )
+    assert np.allclose(splits.feature_mean, X[rows].mean(axis=0)) and np.allclose(
+        splits.feature_scale, X[rows].std(axis=0)
+    )
     standardized = (X[rows] - splits.feature_mean) / splits.feature_scale
     exact, *_ = np.linalg.lstsq(np.column_stack([standardized, np.ones(len(rows))]), y[rows], rcond=None)
     solved = run.summary["least_squares"]  # from the normal equations summed over chunks
-    assert np.allclose(solved["weights"], exact[:-1], rtol=1e-9) and solved["bias"] == pytest.approx(exact[-1], rel=1e-9)
+    assert np.allclose(solved["weights"], exact[:-1], rtol=1e-9) and solved["bias"] == pytest.approx(
+        exact[-1], rel=1e-9
+    )
     assert np.linalg.norm(np.append(run.summary["weights"], run.summary["bias"]) - exact) < 0.01
     assert run.summary["val_r2"] > 0.999
 
 
 def test_data_hash_of_a_lazy_split_is_that_of_the_same_arrays_in_memory(mmap_config):
     splits = build(load_config(mmap_config(), ["dtype=float32", "data.test_fraction=0.2"])).splits
-    in_memory = Splits(*(tuple(np.asarray(array) for array in part) for part in (splits.train, splits.val, splits.test)), splits.dataset)
+    in_memory = Splits(
+        *(tuple(np.asarray(array) for array in part) for part in (splits.train, splits.val, splits.test)),
+        splits.dataset,
+    )
     assert in_memory.train[0].dtype == np.float32 and in_memory.train[1].dtype == np.float32
     assert data_hash(splits) == data_hash(in_memory)
 
 
 def test_an_epoch_reads_one_block_at_a_time_and_holds_a_few(tmp_path, write_config, monkeypatch):
     write_data(tmp_path, rows=600_000, features=4)  # 19 MB of features, 5 MB of targets
-    config = load_config(write_config(CONFIG.format(x=tmp_path / "x.npy", y=tmp_path / "y.npy", standardize="true")))
+    config = load_config(
+        write_config(CONFIG.format(x=tmp_path / "x.npy", y=tmp_path / "y.npy", standardize="true"))
+    )
     experiment = build(config)
     reads = []
     original = outofcore.read_rows
-    monkeypatch.setattr(outofcore, "read_rows", lambda array, start, stop: reads.append(min(stop, len(array)) - start) or original(array, start, stop))
+    monkeypatch.setattr(
+        outofcore,
+        "read_rows",
+        lambda array, start, stop: (
+            reads.append(min(stop, len(array)) - start) or original(array, start, stop)
+        ),
+    )
     state = LoopState(experiment.model, experiment.optimizer, 1, 0, np.random.default_rng(0))
     tracemalloc.start()
     fit(state, experiment.loss, experiment.splits.train, experiment.splits.val, batch_size=1024)
@@ -121,7 +150,9 @@ def test_an_epoch_reads_one_block_at_a_time_and_holds_a_few(tmp_path, write_conf
     assert np.isfinite(evaluate(experiment.model, experiment.loss, experiment.splits.val))
 
 
-@pytest.mark.parametrize("killer", [KillAt(17), KillAt(29, before_epoch_end=True)], ids=["mid-epoch", "inside an epoch's end"])
+@pytest.mark.parametrize(
+    "killer", [KillAt(17), KillAt(29, before_epoch_end=True)], ids=["mid-epoch", "inside an epoch's end"]
+)
 def test_killed_and_resumed_run_on_a_memory_map_is_exact(mmap_config, tmp_path, killer):
     reference = trainer.train(mmap_config(), runs_dir=tmp_path / "reference")
     folder = train_and_get_killed(mmap_config(), tmp_path / "runs", killer)
@@ -151,7 +182,12 @@ def test_class_labels_from_a_memory_map(tmp_path, write_config):
 def test_too_few_blocks_to_split(tmp_path, write_config):
     write_data(tmp_path, rows=5000)
     with pytest.raises(UserError, match="5000 rows make 2 blocks of 4096"):
-        build(load_config(write_config(CONFIG.format(x=tmp_path / "x.npy", y=tmp_path / "y.npy", standardize="true")), ["data.test_fraction=0.5"]))
+        build(
+            load_config(
+                write_config(CONFIG.format(x=tmp_path / "x.npy", y=tmp_path / "y.npy", standardize="true")),
+                ["data.test_fraction=0.5"],
+            )
+        )
 
 
 def test_reading_more_blocks_than_are_kept(mmap_config):

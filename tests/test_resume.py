@@ -45,7 +45,9 @@ class KillAt(Callback):
 
 
 def train_and_get_killed(config, runs_dir, killer):
-    process = multiprocessing.get_context("fork").Process(target=trainer.train, args=(config,), kwargs={"runs_dir": runs_dir, "callbacks": [killer]})
+    process = multiprocessing.get_context("fork").Process(
+        target=trainer.train, args=(config,), kwargs={"runs_dir": runs_dir, "callbacks": [killer]}
+    )
     process.start()
     process.join(60)
     assert process.exitcode == -signal.SIGKILL
@@ -73,7 +75,14 @@ def reference(tmp_path_factory):
 @pytest.mark.parametrize(
     "killer",
     [KillAt(4), KillAt(6), KillAt(10), KillAt(20, before_epoch_end=True), KillAt(1), KillAt(33)],
-    ids=["mid-epoch after a checkpoint", "right after a checkpoint", "at an epoch boundary", "inside an epoch's end", "first step", "last epoch"],
+    ids=[
+        "mid-epoch after a checkpoint",
+        "right after a checkpoint",
+        "at an epoch boundary",
+        "inside an epoch's end",
+        "first step",
+        "last epoch",
+    ],
 )
 def test_killed_and_resumed_run_equals_an_uninterrupted_one(tmp_path, write_config, reference, killer):
     folder = train_and_get_killed(write_config(RESUMABLE), tmp_path / "runs", killer)
@@ -83,7 +92,9 @@ def test_killed_and_resumed_run_equals_an_uninterrupted_one(tmp_path, write_conf
 
 
 def test_dropout_masks_resume_exactly_too(tmp_path, write_config):
-    text = RESUMABLE.replace("model: {type: linear, init: normal}", "model: {type: mlp, hidden: [8], dropout: 0.3}").replace("lr: 0.02", "lr: 0.002")
+    text = RESUMABLE.replace(
+        "model: {type: linear, init: normal}", "model: {type: mlp, hidden: [8], dropout: 0.3}"
+    ).replace("lr: 0.02", "lr: 0.002")
     reference = trainer.train(write_config(text), runs_dir=tmp_path / "reference")
     assert reference.summary["status"] == "completed"
     folder = train_and_get_killed(write_config(text), tmp_path / "runs", KillAt(7))
@@ -91,7 +102,9 @@ def test_dropout_masks_resume_exactly_too(tmp_path, write_config):
 
 
 def test_float32_adam_resumes_exactly(tmp_path, write_config):
-    text = RESUMABLE.replace("seed: 5", "seed: 5\ndtype: float32").replace("{type: sgd, lr: 0.02}", "{type: adam, lr: 0.01}")
+    text = RESUMABLE.replace("seed: 5", "seed: 5\ndtype: float32").replace(
+        "{type: sgd, lr: 0.02}", "{type: adam, lr: 0.01}"
+    )
     reference = trainer.train(write_config(text), runs_dir=tmp_path / "reference")
     folder = train_and_get_killed(write_config(text), tmp_path / "runs", KillAt(14))
     resumed = trainer.train(resume=folder)
@@ -113,7 +126,9 @@ def test_resume_with_an_edited_config_lists_the_changed_keys(tmp_path, write_con
     path = write_config(RESUMABLE)
     run = trainer.train(path, ["trainer.epochs=1"], runs_dir=tmp_path)
     with pytest.raises(UserError) as caught:
-        trainer.train(path, ["optimizer.lr=0.5", "trainer.batch_size=8", "trainer.epochs=3"], resume=run.folder)
+        trainer.train(
+            path, ["optimizer.lr=0.5", "trainer.batch_size=8", "trainer.epochs=3"], resume=run.folder
+        )
     message = str(caught.value)
     assert "optimizer.lr: 0.02 -> 0.5" in message and "trainer.batch_size: 16 -> 8" in message
     assert "trainer.epochs" not in message.split("Only")[0]
@@ -144,7 +159,10 @@ def test_no_readable_checkpoint_is_a_clear_error(tmp_path, write_config):
 
 def test_a_checkpoint_round_trips_every_value_exactly(tmp_path):
     rng = np.random.default_rng(1)
-    content = {"parameters": [rng.normal(size=(3, 2)), np.zeros(2)], "loop": {"loss": 0.1 + 0.2, "rng": rng.bit_generator.state, "none": None}}
+    content = {
+        "parameters": [rng.normal(size=(3, 2)), np.zeros(2)],
+        "loop": {"loss": 0.1 + 0.2, "rng": rng.bit_generator.state, "none": None},
+    }
     checkpoint.save(tmp_path / "c.npz", content)
     loaded = checkpoint.load(tmp_path / "c.npz")
     assert loaded["loop"] == content["loop"]
@@ -154,11 +172,24 @@ def test_a_checkpoint_round_trips_every_value_exactly(tmp_path):
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_ctrl_c_saves_prints_the_resume_command_and_exits_130(tmp_path, write_config, signum):
-    path = write_config(RESUMABLE.replace("epochs: 4", "epochs: 3000").replace(", early_stopping: {patience: 10}", ""))
-    command = [sys.executable, str(ROOT / "scripts" / "train.py"), str(path), "--runs-dir", str(tmp_path / "runs"), "--no-progress"]
+    path = write_config(
+        RESUMABLE.replace("epochs: 4", "epochs: 3000").replace(", early_stopping: {patience: 10}", "")
+    )
+    command = [
+        sys.executable,
+        str(ROOT / "scripts" / "train.py"),
+        str(path),
+        "--runs-dir",
+        str(tmp_path / "runs"),
+        "--no-progress",
+    ]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
-    while process.poll() is None and not list((tmp_path / "runs").glob("resumable/*/epochs.csv")) and time.monotonic() < deadline:
+    while (
+        process.poll() is None
+        and not list((tmp_path / "runs").glob("resumable/*/epochs.csv"))
+        and time.monotonic() < deadline
+    ):
         time.sleep(0.05)
     process.send_signal(signum)
     out, err = process.communicate(timeout=60)

@@ -42,20 +42,35 @@ def test_schedules_follow_their_formulas():
 def test_warmup_rises_linearly_then_hands_over():
     warm = lrs({"type": "cosine", "warmup_epochs": 1})
     assert np.allclose(warm[:10], 0.1 * np.arange(1, 11) / 10)
-    assert np.allclose(warm[10:], 0.1 * (1 + np.cos(np.pi * np.arange(40) / 40)) / 2), "cosine spans the steps after warm-up"
+    assert np.allclose(warm[10:], 0.1 * (1 + np.cos(np.pi * np.arange(40) / 40)) / 2), (
+        "cosine spans the steps after warm-up"
+    )
     assert np.allclose(lrs({"type": "constant", "warmup_epochs": 0.5})[5:], 0.1)
 
 
 def test_the_lr_of_every_step_lands_in_steps_csv_and_clipping_runs(tmp_path, write_config):
     path = write_config(IRIS)
-    overrides = ["schedule={type: step, step_size: 1, gamma: 0.5, warmup_epochs: 1}", "trainer.clip_grad_norm=1.0"]
-    run = trainer.train(path, overrides, runs_dir=tmp_path, guard_memory=True)  # clipping edits p.grad in place: allowed
+    overrides = [
+        "schedule={type: step, step_size: 1, gamma: 0.5, warmup_epochs: 1}",
+        "trainer.clip_grad_norm=1.0",
+    ]
+    run = trainer.train(
+        path, overrides, runs_dir=tmp_path, guard_memory=True
+    )  # clipping edits p.grad in place: allowed
     with open(run.folder / "steps.csv") as file:
         rows = list(csv.DictReader(file))
     per_epoch = math.ceil(90 / 16)
-    expected = [0.5 * (s + 1) / per_epoch if s < per_epoch else 0.5 * 0.5 ** ((s - per_epoch) // per_epoch) for s in range(len(rows))]
+    expected = [
+        0.5 * (s + 1) / per_epoch if s < per_epoch else 0.5 * 0.5 ** ((s - per_epoch) // per_epoch)
+        for s in range(len(rows))
+    ]
     assert [float(row["lr"]) for row in rows] == pytest.approx(expected, rel=1e-15)
-    assert run.config.to_dict()["schedule"] == {"type": "step", "warmup_epochs": 1.0, "step_size": 1, "gamma": 0.5}
+    assert run.config.to_dict()["schedule"] == {
+        "type": "step",
+        "warmup_epochs": 1.0,
+        "step_size": 1,
+        "gamma": 0.5,
+    }
 
 
 def test_schedule_options_are_validated(write_config):
@@ -108,7 +123,16 @@ def test_a_metric_can_be_monitored_with_its_natural_direction(tmp_path, write_co
     assert config.monitored("val_rmse", None) == ("val_rmse", "min")
     with pytest.raises(ConfigError, match="val_f1' is not logged every epoch"):
         load_config(write_config(IRIS), ["trainer.monitor=val_f1"])
-    overrides = ["metrics=[accuracy]", "trainer.monitor=val_accuracy", "trainer.early_stopping={monitor: val_accuracy, patience: 1}", "trainer.epochs=30"]
+    overrides = [
+        "metrics=[accuracy]",
+        "trainer.monitor=val_accuracy",
+        "trainer.early_stopping={monitor: val_accuracy, patience: 1}",
+        "trainer.epochs=30",
+    ]
     run = trainer.train(write_config(IRIS), overrides, runs_dir=tmp_path)
     assert run.summary["status"] == "stopped_early" and len(run.history) < 30
-    assert run.summary["best"] == {"monitor": "val_accuracy", "mode": "max", "value": max(h["val_accuracy"] for h in run.history)}
+    assert run.summary["best"] == {
+        "monitor": "val_accuracy",
+        "mode": "max",
+        "value": max(h["val_accuracy"] for h in run.history),
+    }

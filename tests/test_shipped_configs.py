@@ -27,7 +27,9 @@ def test_config_reaches_its_target(tmp_path, name, overrides, key, target):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name, key, target", [(n, k, t) for n, o, k, t in TARGETS if o], ids=[t[0] for t in TARGETS if t[1]])
+@pytest.mark.parametrize(
+    "name, key, target", [(n, k, t) for n, o, k, t in TARGETS if o], ids=[t[0] for t in TARGETS if t[1]]
+)
 def test_full_config_reaches_its_target(tmp_path, name, key, target):
     run = trainer.train(CONFIGS / f"{name}.yaml", runs_dir=tmp_path)
     assert reaches(run.summary, key, target), f"{name}: {key} = {run.summary[key]}"
@@ -37,7 +39,9 @@ def test_two_feature_classification_draws_its_decision_boundary_and_1d_regressio
     spiral = trainer.train(CONFIGS / "spiral.yaml", ["trainer.epochs=1"], runs_dir=tmp_path)
     assert (spiral.folder / "decision_boundary.png").read_bytes()[:4] == b"\x89PNG"
     sine = trainer.train(CONFIGS / "sine.yaml", ["trainer.epochs=1"], runs_dir=tmp_path)
-    assert (sine.folder / "fit.png").read_bytes()[:4] == b"\x89PNG" and not (sine.folder / "decision_boundary.png").exists()
+    assert (sine.folder / "fit.png").read_bytes()[:4] == b"\x89PNG" and not (
+        sine.folder / "decision_boundary.png"
+    ).exists()
 
 
 def test_linreg_csv_approaches_the_least_squares_solution(tmp_path):

@@ -38,14 +38,21 @@ def test_early_stopping_stops_and_restores_the_best_parameters(tmp_path, write_c
 
 
 def test_early_stopping_is_off_unless_configured(tmp_path, write_config):
-    run = trainer.train(write_config(NOISY.replace(", early_stopping: {patience: 3}", "")), ["trainer.epochs=30"], runs_dir=tmp_path)
+    run = trainer.train(
+        write_config(NOISY.replace(", early_stopping: {patience: 3}", "")),
+        ["trainer.epochs=30"],
+        runs_dir=tmp_path,
+    )
     assert run.summary["status"] == "completed" and run.summary["epochs_completed"] == 30
 
 
 def test_monitor_must_be_a_logged_value(write_config):
     from trainer.config.load import load_config
 
-    with pytest.raises(UserError, match=r"trainer.early_stopping.monitor = 'val_los' is not logged every epoch. Did you mean \"val_loss\"\?"):
+    with pytest.raises(
+        UserError,
+        match=r"trainer.early_stopping.monitor = 'val_los' is not logged every epoch. Did you mean \"val_loss\"\?",
+    ):
         load_config(write_config(NOISY), ["trainer.early_stopping.monitor=val_los"])
 
 
@@ -56,23 +63,43 @@ def test_divergence_stops_with_an_explanation_and_keeps_the_last_good_checkpoint
     assert summary["status"] == "diverged" and summary["epochs_completed"] >= 1
     message = summary["divergence"]
     assert f"at step {summary['steps']}" in message and "the learning rate was 1.1" in message
-    assert "learning rate is too large" in message and "optimizer.lr=0.11" in message and "standardize" not in message
+    assert (
+        "learning rate is too large" in message
+        and "optimizer.lr=0.11" in message
+        and "standardize" not in message
+    )
     # `best` holds the last improvement (`last`, too, once a save was due before the divergence)
     for path in (run.folder / "checkpoints").glob("*.npz"):
         saved = checkpoint.load(path)
-        assert all(np.isfinite(p).all() for p in saved["parameters"]) and saved["loop"]["step"] < summary["steps"]
+        assert (
+            all(np.isfinite(p).all() for p in saved["parameters"])
+            and saved["loop"]["step"] < summary["steps"]
+        )
     assert (run.folder / "checkpoints" / "best.npz").exists()
 
 
 def test_divergence_advice_follows_what_the_run_shows(tmp_path, write_config):
-    run = trainer.train(write_config(), ["data=diabetes", "data.standardize=false", "optimizer.lr=0.01"], runs_dir=tmp_path)
+    run = trainer.train(
+        write_config(), ["data=diabetes", "data.standardize=false", "optimizer.lr=0.01"], runs_dir=tmp_path
+    )
     assert run.summary["status"] == "diverged" and "data.standardize: true" in run.summary["divergence"]
 
 
 def test_cli_exit_status_3_on_divergence(tmp_path, write_config):
-    command = [sys.executable, str(ROOT / "scripts" / "train.py"), str(write_config()), "optimizer.lr=2", "--runs-dir", str(tmp_path)]
+    command = [
+        sys.executable,
+        str(ROOT / "scripts" / "train.py"),
+        str(write_config()),
+        "optimizer.lr=2",
+        "--runs-dir",
+        str(tmp_path),
+    ]
     result = subprocess.run(command, capture_output=True, text=True, timeout=120)
-    assert result.returncode == 3 and "Training diverged at step" in result.stderr and "Traceback" not in result.stderr
+    assert (
+        result.returncode == 3
+        and "Training diverged at step" in result.stderr
+        and "Traceback" not in result.stderr
+    )
 
 
 def test_environment_record(tmp_path, write_config):

@@ -55,7 +55,9 @@ def test_the_exercise_solution_reaches_its_target(tmp_path):
     run = trainer.train(folder / "exercise.yaml", runs_dir=tmp_path)
     assert run.summary["test_accuracy"] >= 0.95
     assert (run.folder / "decision_boundary.png").exists()
-    assert run.config.model.type == f"{(folder / 'two_layer_net.py').resolve()}:TwoLayerNet", "saved with an absolute path"
+    assert run.config.model.type == f"{(folder / 'two_layer_net.py').resolve()}:TwoLayerNet", (
+        "saved with an absolute path"
+    )
 
 
 def test_the_shipped_stub_fails_in_the_students_file():
@@ -70,21 +72,28 @@ def test_the_students_loss_equals_the_built_in_one():
     from tests.exercise_solution import cross_entropy
 
     logits, labels = np.random.default_rng(0).normal(size=(5, 3)) * 30, np.array([0, 2, 1, 1, 0])
-    assert cross_entropy(mg.tensor(logits), labels).item() == pytest.approx(mg.nnet.softmax_crossentropy(logits, labels).item())
+    assert cross_entropy(mg.tensor(logits), labels).item() == pytest.approx(
+        mg.nnet.softmax_crossentropy(logits, labels).item()
+    )
 
 
 def test_a_model_from_a_module_with_its_options_validated(tmp_path, write_config):
     path = write_config(CONFIG.replace("net.py:Net", "tests.exercise_solution:TwoLayerNet"))
     config = load_config(path, ["model.hidden=8"])
     assert config.model.hidden == 8
-    assert "model.hidden = 'x' is not valid" in str(pytest.raises(ConfigError, load_config, path, ["model.hidden=x"]).value)
+    assert "model.hidden = 'x' is not valid" in str(
+        pytest.raises(ConfigError, load_config, path, ["model.hidden=x"]).value
+    )
 
 
 def test_an_unknown_option_shows_the_signature(tmp_path):
     path = student_files(tmp_path, config=CONFIG.replace('"net.py:Net"', '"net.py:Net", scal: 0.5'))
     message = str(pytest.raises(ConfigError, load_config, path).value)
     assert 'unknown key model.scal. Did you mean "scale"?' in message
-    assert "The signature is Net(n_inputs, n_outputs, rng, scale: float = 0.1); the framework supplies n_inputs, n_outputs, rng itself." in message
+    assert (
+        "The signature is Net(n_inputs, n_outputs, rng, scale: float = 0.1); the framework supplies n_inputs, n_outputs, rng itself."
+        in message
+    )
 
 
 @pytest.mark.parametrize(
@@ -104,20 +113,40 @@ def test_missing_file_or_name_lists_what_exists(tmp_path, type_name, expected):
 def test_an_error_while_importing_names_the_students_line(tmp_path):
     path = student_files(tmp_path, model="import numpy as np\n\nx = np.zeros(3)\ny = undefined_name\n")
     assert "importing" in str(pytest.raises(ConfigError, load_config, path).value)
-    assert "line 4: NameError: name 'undefined_name' is not defined" in str(pytest.raises(ConfigError, load_config, path).value)
+    assert "line 4: NameError: name 'undefined_name' is not defined" in str(
+        pytest.raises(ConfigError, load_config, path).value
+    )
 
 
 BROKEN = [
-    ("return x @ self.w + self.b", "return (x @ self.w + self.b)[:, 0]", "the model returned shape (4,) for a batch of 4 rows; it should be (4, 2)"),
-    ("return x @ self.w + self.b", "return (x @ self.w + self.b).data", "the model returned a ndarray, not a mygrad Tensor"),
+    (
+        "return x @ self.w + self.b",
+        "return (x @ self.w + self.b)[:, 0]",
+        "the model returned shape (4,) for a batch of 4 rows; it should be (4, 2)",
+    ),
+    (
+        "return x @ self.w + self.b",
+        "return (x @ self.w + self.b).data",
+        "the model returned a ndarray, not a mygrad Tensor",
+    ),
     ("return (self.w, self.b)", "return ()", "`parameters` is empty"),
-    ("return (self.w, self.b)", "return (self.w, mg.tensor(self.b, constant=True))", "parameter #1 of the model is a constant Tensor"),
-    ("return (self.w, self.b)", "return (self.w, self.b, mg.tensor(np.ones(3)))", "parameter #2 (shape (3,)) of the model got no gradient"),
+    (
+        "return (self.w, self.b)",
+        "return (self.w, mg.tensor(self.b, constant=True))",
+        "parameter #1 of the model is a constant Tensor",
+    ),
+    (
+        "return (self.w, self.b)",
+        "return (self.w, self.b, mg.tensor(np.ones(3)))",
+        "parameter #2 (shape (3,)) of the model got no gradient",
+    ),
     ("    @property\n", "", "`parameters` is a method; write @property above it"),
 ]
 
 
-@pytest.mark.parametrize("old, new, expected", BROKEN, ids=["shape", "array", "empty", "constant", "unused", "method"])
+@pytest.mark.parametrize(
+    "old, new, expected", BROKEN, ids=["shape", "array", "empty", "constant", "unused", "method"]
+)
 def test_a_broken_model_is_explained_before_training(tmp_path, old, new, expected):
     path = student_files(tmp_path, model=GOOD_MODEL.replace(old, new))
     assert expected in str(pytest.raises(UserError, build, load_config(path)).value)
@@ -132,13 +161,20 @@ def test_a_broken_model_is_explained_before_training(tmp_path, old, new, expecte
 )
 def test_a_loss_that_is_not_a_scalar_tensor(tmp_path, body, expected):
     model = GOOD_MODEL + f"\n\ndef my_loss(logits, labels):\n    {body}\n"
-    path = student_files(tmp_path, model=model, config=CONFIG.replace("loss: cross_entropy", 'loss: "net.py:my_loss"'))
+    path = student_files(
+        tmp_path, model=model, config=CONFIG.replace("loss: cross_entropy", 'loss: "net.py:my_loss"')
+    )
     assert expected in str(pytest.raises(UserError, build, load_config(path)).value)
 
 
 def test_a_regression_target_reaches_the_students_loss_shaped_like_the_prediction(tmp_path):
-    model = GOOD_MODEL + "\n\ndef my_mse(prediction, target):\n    assert prediction.shape == target.shape\n    return mg.mean((prediction - target) ** 2)\n"
-    config = CONFIG.replace("moons, n_samples: 200", "function, n_samples: 200").replace("loss: cross_entropy", 'loss: "net.py:my_mse"')
+    model = (
+        GOOD_MODEL
+        + "\n\ndef my_mse(prediction, target):\n    assert prediction.shape == target.shape\n    return mg.mean((prediction - target) ** 2)\n"
+    )
+    config = CONFIG.replace("moons, n_samples: 200", "function, n_samples: 200").replace(
+        "loss: cross_entropy", 'loss: "net.py:my_mse"'
+    )
     run = trainer.train(student_files(tmp_path, model=model, config=config), runs_dir=tmp_path)
     assert run.summary["status"] == "completed"
 
@@ -146,5 +182,9 @@ def test_a_regression_target_reaches_the_students_loss_shaped_like_the_predictio
 def test_cli_shows_a_students_mistake_in_one_paragraph(tmp_path):
     path = student_files(tmp_path, model=GOOD_MODEL.replace("return (self.w, self.b)", "return ()"))
     result = train_cli(path, "--runs-dir", tmp_path / "runs", cwd=tmp_path)
-    assert result.returncode == 2 and "`parameters` is empty" in result.stderr and "Traceback" not in result.stderr
+    assert (
+        result.returncode == 2
+        and "`parameters` is empty" in result.stderr
+        and "Traceback" not in result.stderr
+    )
     assert not (tmp_path / "runs").exists()

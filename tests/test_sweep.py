@@ -19,7 +19,12 @@ from trainer.cli.main import main, sweep_alias
 from trainer.sweeps import sweep
 
 GRID = ["--grid", "optimizer.lr=0.02,0.2", "--grid", "trainer.batch_size=16,64"]
-IDS = ["000-lr=0.02-batch_size=16", "001-lr=0.02-batch_size=64", "002-lr=0.2-batch_size=16", "003-lr=0.2-batch_size=64"]
+IDS = [
+    "000-lr=0.02-batch_size=16",
+    "001-lr=0.02-batch_size=64",
+    "002-lr=0.2-batch_size=16",
+    "003-lr=0.2-batch_size=64",
+]
 
 
 def read_csv(path):
@@ -38,25 +43,43 @@ def pool_sweep(tmp_path_factory):
     root = tmp_path_factory.mktemp("pool")
     config = root / "tiny.yaml"
     config.write_text(LINREG)
-    status = sweep_main([str(config), *GRID, "--workers", "2", "--runs-dir", str(root / "runs"), "--no-progress"])
+    status = sweep_main(
+        [str(config), *GRID, "--workers", "2", "--runs-dir", str(root / "runs"), "--no-progress"]
+    )
     return config, only_folder(root / "runs" / "tiny-sweep"), status
 
 
 def test_sweep_folder_holds_the_trials_and_summaries_best_first(pool_sweep, tmp_path):
     config, folder, status = pool_sweep
     assert status == 0
-    assert sorted(path.name for path in folder.iterdir()) == sorted([*IDS, "sweep.yaml", "summary.csv", "summary.md", "curves.png"])
+    assert sorted(path.name for path in folder.iterdir()) == sorted(
+        [*IDS, "sweep.yaml", "summary.csv", "summary.md", "curves.png"]
+    )
     asked = yaml.safe_load((folder / "sweep.yaml").read_text())
-    assert asked["grid"] == {"optimizer.lr": [0.02, 0.2], "trainer.batch_size": [16, 64]} and asked["config"] == str(config.resolve())
+    assert asked["grid"] == {"optimizer.lr": [0.02, 0.2], "trainer.batch_size": [16, 64]} and asked[
+        "config"
+    ] == str(config.resolve())
     rows = read_csv(folder / "summary.csv")
-    assert list(rows[0]) == ["trial", "optimizer.lr", "trainer.batch_size", "status", "val_loss", "best_val_loss", "seconds", "error"]
+    assert list(rows[0]) == [
+        "trial",
+        "optimizer.lr",
+        "trainer.batch_size",
+        "status",
+        "val_loss",
+        "best_val_loss",
+        "seconds",
+        "error",
+    ]
     assert sorted(row["trial"] for row in rows) == IDS and {row["status"] for row in rows} == {"completed"}
     best = [float(row["best_val_loss"]) for row in rows]
     assert best == sorted(best)
     for row in rows:
         val_losses = [float(epoch["val_loss"]) for epoch in read_csv(folder / row["trial"] / "epochs.csv")]
         assert float(row["best_val_loss"]) == min(val_losses) and float(row["val_loss"]) == val_losses[-1]
-        assert float(row["optimizer.lr"]) == yaml.safe_load((folder / row["trial"] / "config.yaml").read_text())["optimizer"]["lr"]
+        assert (
+            float(row["optimizer.lr"])
+            == yaml.safe_load((folder / row["trial"] / "config.yaml").read_text())["optimizer"]["lr"]
+        )
     markdown = (folder / "summary.md").read_text().splitlines()
     assert len(markdown) == 2 + 4 and markdown[2].startswith(f"| {rows[0]['trial']} | ")
     # A trial is an ordinary run: the same numbers as training that config directly.
@@ -65,19 +88,37 @@ def test_sweep_folder_holds_the_trials_and_summaries_best_first(pool_sweep, tmp_
 
 
 def test_a_run_whose_loss_rises_to_1e283_still_draws_its_plot(write_config, tmp_path):
-    run = trainer.train(write_config(), ["optimizer.lr=1e9", "trainer.batch_size=64", "trainer.divergence_factor=1e300"], runs_dir=tmp_path)
+    run = trainer.train(
+        write_config(),
+        ["optimizer.lr=1e9", "trainer.batch_size=64", "trainer.divergence_factor=1e300"],
+        runs_dir=tmp_path,
+    )
     assert 1e250 < run.summary["val_loss"] < math.inf and (run.folder / "loss.png").stat().st_size > 0
 
 
 def test_dask_local_cluster_gives_the_same_numbers_as_the_process_pool(pool_sweep, tmp_path):
     config, pool_folder, _ = pool_sweep
-    status = sweep_main([str(config), *GRID, "--dask", "local", "--workers", "2", "--runs-dir", str(tmp_path), "--no-progress"])
+    status = sweep_main(
+        [
+            str(config),
+            *GRID,
+            "--dask",
+            "local",
+            "--workers",
+            "2",
+            "--runs-dir",
+            str(tmp_path),
+            "--no-progress",
+        ]
+    )
     assert status == 0
     dask_folder = only_folder(tmp_path / "tiny-sweep")
     for trial_id in IDS:
         for log in ("epochs.csv", "steps.csv"):
             assert (dask_folder / trial_id / log).read_text() == (pool_folder / trial_id / log).read_text()
-    assert read_csv(dask_folder / "summary.csv")[0]["trial"] == read_csv(pool_folder / "summary.csv")[0]["trial"]
+    assert (
+        read_csv(dask_folder / "summary.csv")[0]["trial"] == read_csv(pool_folder / "summary.csv")[0]["trial"]
+    )
 
 
 def test_resume_skips_finished_trials_and_reruns_the_others(pool_sweep, tmp_path):
@@ -86,11 +127,17 @@ def test_resume_skips_finished_trials_and_reruns_the_others(pool_sweep, tmp_path
     interrupted = folder / IDS[1] / "summary.json"
     interrupted.write_text(json.dumps({**json.loads(interrupted.read_text()), "status": "interrupted"}))
     shutil.rmtree(folder / IDS[3])  # never started
-    untouched = {trial_id: (folder / trial_id / "summary.json").stat().st_mtime_ns for trial_id in (IDS[0], IDS[2])}
+    untouched = {
+        trial_id: (folder / trial_id / "summary.json").stat().st_mtime_ns for trial_id in (IDS[0], IDS[2])
+    }
     assert sweep_main(["--resume", str(folder), "--workers", "2", "--no-progress"]) == 0
-    assert {trial_id: (folder / trial_id / "summary.json").stat().st_mtime_ns for trial_id in untouched} == untouched
+    assert {
+        trial_id: (folder / trial_id / "summary.json").stat().st_mtime_ns for trial_id in untouched
+    } == untouched
     for trial_id in IDS:
-        assert (folder / trial_id / "steps.csv").read_text() == (original / trial_id / "steps.csv").read_text()
+        assert (folder / trial_id / "steps.csv").read_text() == (
+            original / trial_id / "steps.csv"
+        ).read_text()
     assert {row["status"] for row in read_csv(folder / "summary.csv")} == {"completed"}
 
 
@@ -99,21 +146,40 @@ def csv_config(tmp_path):
     """A CSV regression config, a good data file and one with a non-numeric cell (it fails when loaded)."""
     rng = np.random.default_rng(0)
     X = rng.normal(size=(80, 2))
-    rows = "\n".join(f"{a},{b},{2 * a - b + 0.1 * n}" for (a, b), n in zip(X.tolist(), rng.normal(size=80).tolist()))
+    rows = "\n".join(
+        f"{a},{b},{2 * a - b + 0.1 * n}" for (a, b), n in zip(X.tolist(), rng.normal(size=80).tolist())
+    )
     (tmp_path / "good.csv").write_text("a,b,y\n" + rows + "\n")
     (tmp_path / "bad.csv").write_text("a,b,y\n" + rows.replace("\n", "\nx,1,2\n", 1) + "\n")
     config = tmp_path / "csv.yaml"
-    config.write_text(LINREG.replace("{type: synthetic_linear, n_samples: 200, n_features: 2, noise: 0.1,", "{type: csv, path: good.csv, target: y,"))
+    config.write_text(
+        LINREG.replace(
+            "{type: synthetic_linear, n_samples: 200, n_features: 2, noise: 0.1,",
+            "{type: csv, path: good.csv, target: y,",
+        )
+    )
     return config
 
 
 def test_fail_fast_stops_and_resume_goes_on_past_failing_and_diverging_trials(csv_config, tmp_path):
-    args = [str(csv_config), "--grid", "data.path=bad.csv,good.csv", "--grid", "optimizer.lr=0.05,1e8", "--fail-fast"]
+    args = [
+        str(csv_config),
+        "--grid",
+        "data.path=bad.csv,good.csv",
+        "--grid",
+        "optimizer.lr=0.05,1e8",
+        "--fail-fast",
+    ]
     assert sweep_main([*args, "--workers", "1", "--runs-dir", str(tmp_path / "runs"), "--no-progress"]) == 1
     folder = only_folder(tmp_path / "runs" / "tiny-sweep")
     first = "000-path=bad.csv-lr=0.05"
     statuses = {row["trial"]: row["status"] for row in read_csv(folder / "summary.csv")}
-    assert statuses == {first: "failed", "001-path=bad.csv-lr=1e+08": "not run", "002-path=good.csv-lr=0.05": "not run", "003-path=good.csv-lr=1e+08": "not run"}
+    assert statuses == {
+        first: "failed",
+        "001-path=bad.csv-lr=1e+08": "not run",
+        "002-path=good.csv-lr=0.05": "not run",
+        "003-path=good.csv-lr=1e+08": "not run",
+    }
     assert sorted(path.name for path in folder.iterdir() if path.is_dir()) == [first]
     failed_record = (folder / first / "summary.json").read_text()
 
@@ -121,10 +187,24 @@ def test_fail_fast_stops_and_resume_goes_on_past_failing_and_diverging_trials(cs
     assert sweep_main(["--resume", str(folder), "--workers", "2", "--no-progress"]) == 1  # 1: a trial raised
     assert (folder / first / "summary.json").read_text() == failed_record  # finished trials are not run again
     rows = read_csv(folder / "summary.csv")
-    assert rows[0]["trial"] == "002-path=good.csv-lr=0.05" and rows[0]["status"] == "completed" and rows[0]["error"] == ""
-    statuses = {row["trial"]: row["status"] for row in rows[1:]}  # no best value: in the order they were asked
-    assert statuses == {first: "failed", "001-path=bad.csv-lr=1e+08": "failed", "003-path=good.csv-lr=1e+08": "diverged"}
-    assert all("'x' is not a number" in row["error"] and row["error"].startswith("UserError: ") for row in rows if row["status"] == "failed")
+    assert (
+        rows[0]["trial"] == "002-path=good.csv-lr=0.05"
+        and rows[0]["status"] == "completed"
+        and rows[0]["error"] == ""
+    )
+    statuses = {
+        row["trial"]: row["status"] for row in rows[1:]
+    }  # no best value: in the order they were asked
+    assert statuses == {
+        first: "failed",
+        "001-path=bad.csv-lr=1e+08": "failed",
+        "003-path=good.csv-lr=1e+08": "diverged",
+    }
+    assert all(
+        "'x' is not a number" in row["error"] and row["error"].startswith("UserError: ")
+        for row in rows
+        if row["status"] == "failed"
+    )
 
 
 def bad_input(args, capsys):
@@ -152,7 +232,18 @@ def test_bad_input_is_exit_2_before_any_trial(write_config, tmp_path, capsys, fl
 def test_unreachable_scheduler_is_a_quick_clear_error(write_config, tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(sweep, "DASK_CONNECT_SECONDS", 1)
     started = time.perf_counter()
-    status, err = bad_input([str(write_config()), "--grid", "optimizer.lr=0.1", "--dask", "tcp://127.0.0.1:9", "--runs-dir", str(tmp_path / "runs")], capsys)
+    status, err = bad_input(
+        [
+            str(write_config()),
+            "--grid",
+            "optimizer.lr=0.1",
+            "--dask",
+            "tcp://127.0.0.1:9",
+            "--runs-dir",
+            str(tmp_path / "runs"),
+        ],
+        capsys,
+    )
     assert status == 2 and "cannot reach the Dask scheduler at tcp://127.0.0.1:9 within 1 s" in err
     assert time.perf_counter() - started < 4 and not (tmp_path / "runs").exists()
 
@@ -167,8 +258,18 @@ def test_resume_needs_a_sweep_folder_and_nothing_else(write_config, tmp_path, ca
 
 def test_script_prints_one_paragraph_without_traceback(write_config, tmp_path):
     result = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "sweep.py"), write_config(), "--grid", "optimizer.lrr=0.1", "--runs-dir", tmp_path / "runs"],
-        capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "sweep.py"),
+            write_config(),
+            "--grid",
+            "optimizer.lrr=0.1",
+            "--runs-dir",
+            tmp_path / "runs",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 2 and result.stderr.startswith("error: ") and "Traceback" not in result.stderr
 
@@ -186,7 +287,11 @@ def sweep_main(argv):
 def long_trial_config(write_config):
     """A trial that trains for about a second, long enough to be killed in the middle, with a checkpoint
     every 100 steps (its epochs are too short for one at each: Checkpointer.SAVE_SECONDS)."""
-    return write_config(LINREG.replace("n_samples: 200", "n_samples: 4000").replace("epochs: 5, batch_size: 16", "epochs: 40, batch_size: 16, checkpoint_every: 100"))
+    return write_config(
+        LINREG.replace("n_samples: 200", "n_samples: 4000").replace(
+            "epochs: 5, batch_size: 16", "epochs: 40, batch_size: 16, checkpoint_every: 100"
+        )
+    )
 
 
 def wait_for(folder, pattern="*/*/steps.csv"):  # by default: until a trial has begun training
@@ -206,10 +311,21 @@ def test_a_killed_pool_worker_stops_the_sweep_and_resume_finishes_it(write_confi
     import psutil
 
     config = long_trial_config(write_config)
-    args = [str(config), "--grid", "optimizer.lr=0.05,0.06", "--workers", "1", "--runs-dir", str(tmp_path), "--no-progress"]
+    args = [
+        str(config),
+        "--grid",
+        "optimizer.lr=0.05,0.06",
+        "--workers",
+        "1",
+        "--runs-dir",
+        str(tmp_path),
+        "--no-progress",
+    ]
     thread, result = sweep_in_thread(args)
     wait_for(tmp_path / "tiny-sweep", "*/*/checkpoints/last.npz")  # the trial has saved its first epoch
-    (fork_server,) = [child for child in psutil.Process().children() if "forkserver" in " ".join(child.cmdline())]
+    (fork_server,) = [
+        child for child in psutil.Process().children() if "forkserver" in " ".join(child.cmdline())
+    ]
     (worker,) = fork_server.children()
     worker.kill()
     thread.join(timeout=60)
@@ -231,9 +347,25 @@ def test_a_killed_dask_worker_makes_its_trial_run_again(write_config, tmp_path):
     import distributed
 
     config = long_trial_config(write_config)
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, host="127.0.0.1", dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=1, host="127.0.0.1", dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         (first_pid,) = client.run(os.getpid).values()
-        thread, result = sweep_in_thread([str(config), "--grid", "optimizer.lr=0.05", "--dask", cluster.scheduler_address, "--runs-dir", str(tmp_path), "--no-progress"])
+        thread, result = sweep_in_thread(
+            [
+                str(config),
+                "--grid",
+                "optimizer.lr=0.05",
+                "--dask",
+                cluster.scheduler_address,
+                "--runs-dir",
+                str(tmp_path),
+                "--no-progress",
+            ]
+        )
         wait_for(tmp_path / "tiny-sweep")
         killed_at = time.time()
         os.kill(first_pid, 9)

@@ -43,7 +43,9 @@ def test_gradients_of_linear_model_and_mse_match_finite_differences():
     loss_fn = LOSSES.build(Component(type="mse"))
     X, y = rng.normal(size=(10, 4)), rng.normal(size=(10, 2))
     with mg.no_autodiff:
-        expected = [central_differences(lambda: loss_fn(model(X), y).item(), p.data) for p in model.parameters]
+        expected = [
+            central_differences(lambda: loss_fn(model(X), y).item(), p.data) for p in model.parameters
+        ]
     loss_fn(model(X), y).backward()
     for p, numeric in zip(model.parameters, expected):
         assert np.allclose(p.grad, numeric, rtol=1e-6, atol=1e-8)
@@ -92,7 +94,9 @@ def test_data_are_constants_and_every_parameter_is_updated(tmp_path, write_confi
     experiment = watch[0]
     for original, now in zip(experiment.splits_copy, (*experiment.splits.train, *experiment.splits.val)):
         assert np.array_equal(original, now), "the data changed during training"
-    assert seen and all(type(a) is np.ndarray for a in seen), "inputs and targets must be plain arrays (constants)"
+    assert seen and all(type(a) is np.ndarray for a in seen), (
+        "inputs and targets must be plain arrays (constants)"
+    )
     for before, after in zip(spy.before, spy.after):
         assert not np.array_equal(before, after), "a parameter was never updated"
 
@@ -122,28 +126,53 @@ def test_batches_cover_every_row_once_per_epoch_with_a_partial_last_batch(tmp_pa
         def on_step_end(self, state, loss):
             sizes.append(state.step)
 
-    run = trainer.train(write_config(), ["trainer.epochs=2", "trainer.batch_size=64"], runs_dir=tmp_path, callbacks=[BatchSizes()])
+    run = trainer.train(
+        write_config(),
+        ["trainer.epochs=2", "trainer.batch_size=64"],
+        runs_dir=tmp_path,
+        callbacks=[BatchSizes()],
+    )
     # 150 training rows in batches of 64: 64, 64, 22 -> 3 steps an epoch
     assert run.summary["steps"] == 6 and sizes == list(range(1, 7))
     steps = (run.folder / "steps.csv").read_text().splitlines()
-    assert steps[0] == "step,epoch,loss,lr" and [line.split(",")[1] for line in steps[1:]] == ["1"] * 3 + ["2"] * 3
+    assert (
+        steps[0] == "step,epoch,loss,lr"
+        and [line.split(",")[1] for line in steps[1:]] == ["1"] * 3 + ["2"] * 3
+    )
 
 
 def test_run_folder_holds_config_logs_summary_and_plot(tmp_path, write_config):
     run = trainer.train(write_config(), runs_dir=tmp_path)
     assert run.folder.parent == tmp_path / "tiny"
     assert {p.name for p in run.folder.iterdir()} == {
-        "config.yaml", "environment.json", "steps.csv", "epochs.csv", "summary.json", "loss.png", "checkpoints"
+        "config.yaml",
+        "environment.json",
+        "steps.csv",
+        "epochs.csv",
+        "summary.json",
+        "loss.png",
+        "checkpoints",
     }
     # a run shorter than Checkpointer.SAVE_SECONDS saves `last` once, at its end (tests/test_checkpointer.py)
     assert {p.name for p in (run.folder / "checkpoints").iterdir()} == {"last.npz", "best.npz"}
     assert load_config(run.folder / "config.yaml").to_dict() == {**run.config.to_dict(), "name": "tiny"}
     summary = run.summary
-    for key in ("status", "epochs_completed", "steps", "train_loss", "val_loss", "seconds", "weights", "bias"):
+    for key in (
+        "status",
+        "epochs_completed",
+        "steps",
+        "train_loss",
+        "val_loss",
+        "seconds",
+        "weights",
+        "bias",
+    ):
         assert key in summary
     assert summary["status"] == "completed" and summary["epochs_completed"] == 5
     epochs = (run.folder / "epochs.csv").read_text().splitlines()
-    assert epochs[0] == "epoch,train_loss,val_loss,val_r2" and len(epochs) == 6  # r2: the default metric of a regression
+    assert (
+        epochs[0] == "epoch,train_loss,val_loss,val_r2" and len(epochs) == 6
+    )  # r2: the default metric of a regression
     assert float(epochs[-1].split(",")[2]) == summary["val_loss"]
     assert (run.folder / "loss.png").read_bytes()[:4] == b"\x89PNG"
 
@@ -168,7 +197,9 @@ def test_blas_threads_are_limited_while_training(tmp_path, write_config, threads
         def on_epoch_end(self, state, logs):
             seen.extend(pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas")
 
-    trainer.train(write_config(), [f"trainer.blas_threads={threads}"], runs_dir=tmp_path, callbacks=[BlasThreads()])
+    trainer.train(
+        write_config(), [f"trainer.blas_threads={threads}"], runs_dir=tmp_path, callbacks=[BlasThreads()]
+    )
     assert seen and set(seen) == {threads}
 
 
@@ -181,7 +212,9 @@ def test_dtype_float32_applies_to_data_and_parameters_alike(tmp_path, write_conf
     from trainer.runs.build import build
 
     splits = build(single.config).splits
-    assert splits.train[0].dtype == splits.val[0].dtype == np.float32 and splits.train[1].dtype == np.int64  # labels stay integers
+    assert (
+        splits.train[0].dtype == splits.val[0].dtype == np.float32 and splits.train[1].dtype == np.int64
+    )  # labels stay integers
     assert {p.dtype for p in single.model.parameters} == {np.dtype(np.float32)}
     assert {p.dtype for p in double.model.parameters} == {np.dtype(np.float64)}
     assert single.summary["val_loss"] == pytest.approx(double.summary["val_loss"], rel=1e-3)
@@ -216,7 +249,9 @@ def test_freed_memory_is_kept_where_there_is_glibc():
 
 def test_a_full_batch_is_the_data_as_stored_and_the_data_is_read_only(tmp_path, write_config):
     """Full-batch gradient descent, step by step the NumPy formula on the rows in their stored order."""
-    run = trainer.train(write_config(), ["trainer.batch_size=1000", "trainer.epochs=3", "optimizer.lr=0.1"], runs_dir=tmp_path)
+    run = trainer.train(
+        write_config(), ["trainer.batch_size=1000", "trainer.epochs=3", "optimizer.lr=0.1"], runs_dir=tmp_path
+    )
     experiment = build(run.config)
     X, y = experiment.splits.train
     assert not X.flags.writeable and not y.flags.writeable

@@ -8,7 +8,8 @@ user's own class or function, loaded by `trainer.external` and checked the same 
 """
 
 import inspect
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pydantic
 
@@ -28,7 +29,13 @@ class Component(pydantic.BaseModel):
 
 
 class Registry:
-    def __init__(self, kind: str, provided: tuple[str, ...] = (), base: type[Component] = Component, plain_functions_are_entries=False):
+    def __init__(
+        self,
+        kind: str,
+        provided: tuple[str, ...] = (),
+        base: type[Component] = Component,
+        plain_functions_are_entries=False,
+    ):
         """`plain_functions_are_entries`: a user's plain function is the component itself, not a
         factory of it (a loss is `def my_loss(prediction, target)`; a user's class is still built)."""
         self.kind = kind
@@ -59,7 +66,11 @@ class Registry:
         try:
             return self._entries[name]
         except KeyError:
-            own = f" For your own code, name the file and the class or function in it: {name}:Name." if name.endswith(".py") else ""
+            own = (
+                f" For your own code, name the file and the class or function in it: {name}:Name."
+                if name.endswith(".py")
+                else ""
+            )
             raise ConfigError(
                 f'there is no {self.kind} called "{name}".{did_you_mean(name, self._entries)} '
                 f"Known {self.kind}s: {', '.join(self.names())}.{own}"

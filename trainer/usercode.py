@@ -43,7 +43,13 @@ def load(type_name: str):
         )
     module = _import_file(source) if _is_file(source) else _import_module(source)
     if not hasattr(module, name):
-        defined = [key for key, value in vars(module).items() if not key.startswith("_") and callable(value) and getattr(value, "__module__", None) == module.__name__]
+        defined = [
+            key
+            for key, value in vars(module).items()
+            if not key.startswith("_")
+            and callable(value)
+            and getattr(value, "__module__", None) == module.__name__
+        ]
         raise ConfigError(
             f'{source} has no "{name}".{did_you_mean(name, defined)} '
             f"It defines: {', '.join(defined) or 'no classes or functions'}."
@@ -54,7 +60,9 @@ def load(type_name: str):
 def _import_file(source: str):
     path = Path(source)
     if not path.is_file():
-        raise ConfigError(f"file {path} does not exist (a relative path is read from the config file's folder).")
+        raise ConfigError(
+            f"file {path} does not exist (a relative path is read from the config file's folder)."
+        )
     key = str(path)
     if key not in _modules:
         spec = importlib.util.spec_from_file_location(f"students_code_{len(_modules)}_{path.stem}", path)

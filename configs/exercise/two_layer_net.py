@@ -6,7 +6,6 @@ generator; `hidden` comes from the config. Then, for each mini-batch, it compute
 `cross_entropy(model(x), labels)`, calls `backward()` on it and updates `model.parameters`.
 """
 
-import mygrad as mg
 import numpy as np
 
 

@@ -53,9 +53,13 @@ def parser(verb: str, description: str, epilog: str = "") -> argparse.ArgumentPa
 def add_config(parser: argparse.ArgumentParser, example: str, optional: bool = False) -> None:
     """CONFIG [key=value ...]: a YAML file and overrides of its keys."""
     parser.add_argument(
-        "config", nargs="?" if optional else None, help=f"the YAML config file, e.g. {example}" + (" (optional with --resume)" if optional else "")
+        "config",
+        nargs="?" if optional else None,
+        help=f"the YAML config file, e.g. {example}" + (" (optional with --resume)" if optional else ""),
     )
-    parser.add_argument("overrides", nargs="*", metavar="key=value", help="change a config key, e.g. optimizer.lr=0.05")
+    parser.add_argument(
+        "overrides", nargs="*", metavar="key=value", help="change a config key, e.g. optimizer.lr=0.05"
+    )
 
 
 def add_runs_dir(parser, what: str = "run folders") -> None:

@@ -18,10 +18,14 @@ def run(argv: list[str]) -> int:
     run = descend(args.config, args.overrides, runs_dir=args.runs_dir)
     start = run.descents[0].rows[0]
     print(f"f(x, y) = {run.surface.formula}")
-    print(f"start: (x, y) = {_pair(start.x, start.y)}   f = {start.f:.6g}   gradient = {_pair(start.dfdx, start.dfdy, '[]')}")
+    print(
+        f"start: (x, y) = {_pair(start.x, start.y)}   f = {start.f:.6g}   gradient = {_pair(start.dfdx, start.dfdy, '[]')}"
+    )
     for descent in run.descents:
         end = descent.rows[-1]
-        print(f"{descent.label}, after {end.step} steps: (x, y) = {_pair(end.x, end.y)}   f = {end.f:.6g}   gradient = {_pair(end.dfdx, end.dfdy, '[]')}")
+        print(
+            f"{descent.label}, after {end.step} steps: (x, y) = {_pair(end.x, end.y)}   f = {end.f:.6g}   gradient = {_pair(end.dfdx, end.dfdy, '[]')}"
+        )
         print(f"  {descent.verdict}")
     print(f"run folder: {run.folder}  (trajectory.csv, descent.png)")
     return common.EXIT_OK

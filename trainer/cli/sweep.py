@@ -25,16 +25,44 @@ def build_parser():
         "exit status 1 means a trial raised, or was not run (--fail-fast, a lost worker)",
     )
     common.add_config(parser, "configs/linreg.yaml", optional=True)
-    what = parser.add_argument_group("what to sweep (or a sweep: block in the config; a flag replaces its key there)")
-    what.add_argument("--grid", action="append", default=[], metavar="KEY=V1,V2,...", help="try every listed value (every combination across --grid flags)")
-    what.add_argument("--random", action="append", default=[], metavar="KEY=DIST", help="draw a value per trial: uniform:LOW:HIGH, loguniform:LOW:HIGH or choice:A,B,...")
+    what = parser.add_argument_group(
+        "what to sweep (or a sweep: block in the config; a flag replaces its key there)"
+    )
+    what.add_argument(
+        "--grid",
+        action="append",
+        default=[],
+        metavar="KEY=V1,V2,...",
+        help="try every listed value (every combination across --grid flags)",
+    )
+    what.add_argument(
+        "--random",
+        action="append",
+        default=[],
+        metavar="KEY=DIST",
+        help="draw a value per trial: uniform:LOW:HIGH, loguniform:LOW:HIGH or choice:A,B,...",
+    )
     what.add_argument("--trials", type=int, help="how many random draws (each runs the whole grid)")
     what.add_argument("--seed", type=int, help="seed of the random draws (default 0)")
     how = parser.add_argument_group("how to run")
-    how.add_argument("--workers", type=common.positive_int, help=f"trials at once on this machine (default: the number of cores, {os.cpu_count()})")
-    how.add_argument("--dask", metavar="ADDRESS", help='run on a Dask cluster: its scheduler (tcp://host:8786), or "local" for a LocalCluster of --workers processes')
-    how.add_argument("--fail-fast", action="store_true", help="start no more trials once one fails or diverges")
-    how.add_argument("--resume", metavar="SWEEP_DIR", help="continue a sweep: skip its finished trials, run the others again")
+    how.add_argument(
+        "--workers",
+        type=common.positive_int,
+        help=f"trials at once on this machine (default: the number of cores, {os.cpu_count()})",
+    )
+    how.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        help='run on a Dask cluster: its scheduler (tcp://host:8786), or "local" for a LocalCluster of --workers processes',
+    )
+    how.add_argument(
+        "--fail-fast", action="store_true", help="start no more trials once one fails or diverges"
+    )
+    how.add_argument(
+        "--resume",
+        metavar="SWEEP_DIR",
+        help="continue a sweep: skip its finished trials, run the others again",
+    )
     common.add_runs_dir(how, "sweep folders")
     common.add_no_progress(how)
     return parser
@@ -43,8 +71,12 @@ def build_parser():
 def run(argv: list[str]) -> int:
     parser = build_parser()
     args = parser.parse_intermixed_args(argv)  # overrides may follow the flags
-    if args.resume and (args.config or args.grid or args.random or args.trials is not None or args.seed is not None):
-        parser.error("--resume repeats the sweep recorded in SWEEP_DIR/sweep.yaml: give no config, overrides, --grid, --random, --trials or --seed with it")
+    if args.resume and (
+        args.config or args.grid or args.random or args.trials is not None or args.seed is not None
+    ):
+        parser.error(
+            "--resume repeats the sweep recorded in SWEEP_DIR/sweep.yaml: give no config, overrides, --grid, --random, --trials or --seed with it"
+        )
     if not args.resume and not args.config:
         parser.error("give a config file to sweep (or --resume SWEEP_DIR)")
     from trainer.sweeps import report, sweep
@@ -52,7 +84,11 @@ def run(argv: list[str]) -> int:
     started = time.perf_counter()
     folder = Path(args.resume) if args.resume else None
     try:
-        plan = sweep.load(folder) if args.resume else sweep.plan(args.config, args.overrides, args.grid, args.random, args.trials, args.seed)
+        plan = (
+            sweep.load(folder)
+            if args.resume
+            else sweep.plan(args.config, args.overrides, args.grid, args.random, args.trials, args.seed)
+        )
         with sweep.open_executor(args.workers, args.dask, initializer=keep_freed_memory) as (executor, slots):
             folder = folder or sweep.start(plan, args.runs_dir)
             print(f"sweep: {_trials(len(plan.trials))} in {folder}", file=sys.stderr)
@@ -62,9 +98,15 @@ def run(argv: list[str]) -> int:
                     bar.update(outcomes, running)
                     report.write_tables(folder, report.rows(plan, outcomes))
 
-                outcomes = sweep.run(plan, folder, executor, slots=slots, fail_fast=args.fail_fast, on_change=on_change)
+                outcomes = sweep.run(
+                    plan, folder, executor, slots=slots, fail_fast=args.fail_fast, on_change=on_change
+                )
     except KeyboardInterrupt:
-        print("interrupted." + (f" Continue with: {common.program('sweep')} --resume {folder}" if folder else ""), file=sys.stderr)
+        print(
+            "interrupted."
+            + (f" Continue with: {common.program('sweep')} --resume {folder}" if folder else ""),
+            file=sys.stderr,
+        )
         return common.EXIT_INTERRUPTED
     report.plot_curves(folder, plan, outcomes)
     table = report.rows(plan, outcomes)
@@ -80,7 +122,10 @@ def _report(table: list[dict], folder, seconds: float) -> str:
     from trainer.sweeps.report import markdown
 
     counts = Counter(row["status"] for row in table)
-    lines = [f"{_trials(len(table))} in {seconds:.1f} s: " + ", ".join(f"{n} {status}" for status, n in counts.items())]
+    lines = [
+        f"{_trials(len(table))} in {seconds:.1f} s: "
+        + ", ".join(f"{n} {status}" for status, n in counts.items())
+    ]
     lines += markdown(table[:10])
     if len(table) > 10:
         lines.append(f"... {len(table) - 10} more in summary.md")
@@ -98,7 +143,9 @@ class _ProgressBar:
     def __init__(self, plan, disable: bool):
         from tqdm import tqdm
 
-        self.bar = tqdm(total=len(plan.trials), unit="trial", dynamic_ncols=True, disable=True if disable else None)
+        self.bar = tqdm(
+            total=len(plan.trials), unit="trial", dynamic_ncols=True, disable=True if disable else None
+        )
 
     def update(self, outcomes: dict, running: int):
         from trainer.sweeps.sweep import FINISHED, SUCCEEDED

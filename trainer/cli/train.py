@@ -18,11 +18,18 @@ def build_parser():
     )
     common.add_config(parser, "configs/linreg.yaml", optional=True)
     common.add_runs_dir(parser)
-    parser.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR from its last checkpoint")
-    common.add_no_progress(parser)
-    parser.add_argument("--check", action="store_true", help="only check the config and print it resolved; train nothing")
     parser.add_argument(
-        "--expect", action="append", default=[], metavar='"FIELD<VALUE"',
+        "--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR from its last checkpoint"
+    )
+    common.add_no_progress(parser)
+    parser.add_argument(
+        "--check", action="store_true", help="only check the config and print it resolved; train nothing"
+    )
+    parser.add_argument(
+        "--expect",
+        action="append",
+        default=[],
+        metavar='"FIELD<VALUE"',
         help='check a summary.json field after the run, e.g. --expect "val_loss<0.1" (repeatable); '
         "writes grade.json, exit status 1 if one fails",
     )
@@ -45,11 +52,18 @@ def _train(args) -> int:
     from trainer.runs.run import train
     from trainer.teaching import grading
 
-    expectations = grading.prepare(args.expect, _config_of(args)) if args.expect else []  # before any training
-    run = train(args.config, args.overrides, runs_dir=args.runs_dir, resume=args.resume, progress=not args.no_progress)
+    expectations = (
+        grading.prepare(args.expect, _config_of(args)) if args.expect else []
+    )  # before any training
+    run = train(
+        args.config, args.overrides, runs_dir=args.runs_dir, resume=args.resume, progress=not args.no_progress
+    )
     print(report.end_of_run(run.summary))
     if run.summary["status"] == "interrupted":
-        print(f"\ninterrupted: the last checkpoint is saved. Continue the run with:\n  {common.program('train')} --resume {run.folder}", file=sys.stderr)
+        print(
+            f"\ninterrupted: the last checkpoint is saved. Continue the run with:\n  {common.program('train')} --resume {run.folder}",
+            file=sys.stderr,
+        )
         return common.EXIT_INTERRUPTED
     passed = True
     if expectations:

@@ -32,8 +32,14 @@ def load_config(path: str | Path, overrides: list[str] = ()) -> Config:
     return config
 
 
-def load_validated(path: str | Path, overrides, schema: type[RunConfig], components: dict[str, Registry],
-                   component_lists: dict[str, Registry] = {}, ignore: tuple[str, ...] = ()):
+def load_validated(
+    path: str | Path,
+    overrides,
+    schema: type[RunConfig],
+    components: dict[str, Registry],
+    component_lists: dict[str, Registry] | None = None,
+    ignore: tuple[str, ...] = (),
+):
     """Read `path`, apply the overrides and validate it against `schema`, whose keys named in
     `components` are each a component of that registry, and in `component_lists` a list of them;
     top-level keys in `ignore` are left out."""
@@ -45,7 +51,7 @@ def load_validated(path: str | Path, overrides, schema: type[RunConfig], compone
     for text in overrides:
         _apply_override(raw, text, locations, components)
     raw.setdefault("name", path.stem)
-    config = _validate(raw, locations, path.resolve().parent, schema, components, component_lists)
+    config = _validate(raw, locations, path.resolve().parent, schema, components, component_lists or {})
     config._source = path
     config._locations = locations
     return config
@@ -82,7 +88,9 @@ def _apply_override(raw: dict, text: str, locations: Locations, components: dict
     locations.overrides[keys] = f'"{text}"'
 
 
-def _validate(raw: dict, locations: Locations, base_dir: Path, base: type[RunConfig], components, component_lists) -> RunConfig:
+def _validate(
+    raw: dict, locations: Locations, base_dir: Path, base: type[RunConfig], components, component_lists
+) -> RunConfig:
     problems: list[str] = []
     schemas = {}
     signatures = {}  # by the component's key path: of the users' own classes, for messages about their options
@@ -90,8 +98,14 @@ def _validate(raw: dict, locations: Locations, base_dir: Path, base: type[RunCon
     def component(loc: tuple, block, registry: Registry):
         block, schema = _component(loc, block, registry, locations, problems, base_dir)
         if schema is not Any and external.is_external(block["type"]):
-            provided = f"; the framework supplies {', '.join(registry.provided)} itself." if registry.provided else "."
-            signatures[loc] = f" The signature is {external.describe_signature(registry.get(block['type']))}{provided}"
+            provided = (
+                f"; the framework supplies {', '.join(registry.provided)} itself."
+                if registry.provided
+                else "."
+            )
+            signatures[loc] = (
+                f" The signature is {external.describe_signature(registry.get(block['type']))}{provided}"
+            )
         return block, schema
 
     for key, registry in components.items():
@@ -108,7 +122,9 @@ def _validate(raw: dict, locations: Locations, base_dir: Path, base: type[RunCon
         config = schema.model_validate(raw, context={"base_dir": base_dir})
     except pydantic.ValidationError as error:
         problems += [_describe(schema, issue, locations, signatures) for issue in error.errors()]
-    if problems:  # (a component with an unknown type was validated as Any, so its problem is only in this list)
+    if (
+        problems
+    ):  # (a component with an unknown type was validated as Any, so its problem is only in this list)
         raise ConfigError(_join(locations.path, problems))
     return config
 
@@ -128,10 +144,14 @@ def _unlogged_monitors(config: Config, locations: Locations) -> list[str]:
 @functools.cache
 def _config_schema(base: type[RunConfig], components: tuple) -> type[RunConfig]:
     """`base` with each component's field typed by the schema of the entry it names."""
-    return pydantic.create_model(base.__name__, __base__=base, **{key: (schema, ...) for key, schema in components})
+    return pydantic.create_model(
+        base.__name__, __base__=base, **{key: (schema, ...) for key, schema in components}
+    )
 
 
-def _component(loc: tuple, block, registry: Registry, locations: Locations, problems: list[str], base_dir: Path):
+def _component(
+    loc: tuple, block, registry: Registry, locations: Locations, problems: list[str], base_dir: Path
+):
     """Normalize `name` or {type: name, ...} and find the schema for its options."""
     if isinstance(block, str):
         block = {"type": block}
@@ -152,7 +172,9 @@ def _component(loc: tuple, block, registry: Registry, locations: Locations, prob
         return block, Any
 
 
-def _describe(schema: type[pydantic.BaseModel], issue: dict, locations: Locations, signatures: dict[str, str]) -> str:
+def _describe(
+    schema: type[pydantic.BaseModel], issue: dict, locations: Locations, signatures: dict[str, str]
+) -> str:
     loc = issue["loc"]
     dotted = ".".join(map(str, loc)) or "the config"
     where = locations.describe(loc)
@@ -205,7 +227,9 @@ def _range(schema, loc, violated: dict) -> str:
     info = _field_info(schema, loc)
     low = high = None
     bounds = (_constraints(info) if info else []) or [
-        getattr(annotated_types, kind.title())(value) for kind, value in violated.items() if kind in ("gt", "ge", "lt", "le")
+        getattr(annotated_types, kind.title())(value)
+        for kind, value in violated.items()
+        if kind in ("gt", "ge", "lt", "le")
     ]
     for bound in bounds:
         if isinstance(bound, annotated_types.Gt):

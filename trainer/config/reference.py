@@ -9,20 +9,32 @@ from pydantic_core import PydanticUndefined
 from trainer.config.schema import COMPONENTS
 from trainer.nn.metrics import METRICS
 
-KINDS = {"data": "data", "models": "model", "losses": "loss", "optimizers": "optimizer", "schedules": "schedule", "metrics": None}
+KINDS = {
+    "data": "data",
+    "models": "model",
+    "losses": "loss",
+    "optimizers": "optimizer",
+    "schedules": "schedule",
+    "metrics": None,
+}
 SPLIT_KEYS = {"data": ("val_fraction", "test_fraction", "standardize"), "schedule": ("warmup_epochs",)}
 
 
 def markdown_table(kind: str) -> str:
     """The table of one kind (a key of KINDS), in Markdown."""
     if KINDS[kind] is None:
-        rows = [f"| `{name}` | {task} | scikit-learn's `{function}` |" for name, (task, function, _) in METRICS.items()]
+        rows = [
+            f"| `{name}` | {task} | scikit-learn's `{function}` |"
+            for name, (task, function, _) in METRICS.items()
+        ]
         return "\n".join(["| name | for | computed with |", "|---|---|---|", *rows])
     key = KINDS[kind]
     registry = COMPONENTS[key]
     rows = ["| name | what | options (default) |", "|---|---|---|"]
     for name in registry.names():
-        rows.append(f"| `{name}` | {summary(registry.get(name))} | {options(registry.schema(name), SPLIT_KEYS.get(key, ()))} |")
+        rows.append(
+            f"| `{name}` | {summary(registry.get(name))} | {options(registry.schema(name), SPLIT_KEYS.get(key, ()))} |"
+        )
     shared = SPLIT_KEYS.get(key)
     if shared:
         rows.append(f"\nEvery {registry.kind} also takes {', '.join(f'`{name}`' for name in shared)}.")

@@ -1,7 +1,6 @@
 """The schema of a training config: its sections as pydantic models, and the registries that type its
 component blocks (data, model, loss, optimizer, schedule)."""
 
-
 import re
 from pathlib import Path
 from typing import Annotated, Literal
@@ -26,6 +25,7 @@ def _folder_name(name: str) -> str:
         )
     return name
 
+
 Mode = Literal["min", "max"]
 
 
@@ -44,12 +44,16 @@ class TrainerSettings(pydantic.BaseModel):
     model_config = Strict
     epochs: Annotated[int, Field(ge=1)] = 20
     batch_size: Annotated[int, Field(ge=1)] = 32
-    checkpoint_every: Annotated[int, Field(ge=1)] | None = None  # steps; `last` is also saved at epoch ends (Checkpointer.SAVE_SECONDS)
+    checkpoint_every: Annotated[int, Field(ge=1)] | None = (
+        None  # steps; `last` is also saved at epoch ends (Checkpointer.SAVE_SECONDS)
+    )
     monitor: str | None = None  # what `best` checkpoints by; defaults as for early stopping
     mode: Mode | None = None
     early_stopping: EarlyStoppingSettings | None = None
     divergence_factor: Annotated[float, Field(gt=1)] = 1000.0  # a loss this many times its best is divergence
-    clip_grad_norm: Annotated[float, Field(gt=0)] | None = None  # rescale the gradients to this global L2 norm at most
+    clip_grad_norm: Annotated[float, Field(gt=0)] | None = (
+        None  # rescale the gradients to this global L2 norm at most
+    )
     # Threads of the BLAS library (matrix products). One is fastest for the small matrices of a
     # classroom model, and steady: with two, many processes ran several times slower (benchmarks/).
     blas_threads: Annotated[int, Field(ge=1)] = 1
@@ -67,7 +71,9 @@ class Regularization(pydantic.BaseModel):
 def _metric_names(names: list[str]) -> list[str]:
     for name in names:
         if name not in metrics.METRICS:
-            raise ValueError(f'there is no metric "{name}".{did_you_mean(name, metrics.METRICS)} Known metrics: {", ".join(metrics.METRICS)}')
+            raise ValueError(
+                f'there is no metric "{name}".{did_you_mean(name, metrics.METRICS)} Known metrics: {", ".join(metrics.METRICS)}'
+            )
     return names
 
 
@@ -105,7 +111,9 @@ class Config(RunConfig):
     optimizer: Component
     schedule: schedules.ScheduleComponent | None = None
     regularization: Regularization = Regularization()
-    metrics: Annotated[list[str], pydantic.AfterValidator(_metric_names)] | None = None  # None: the task's defaults
+    metrics: Annotated[list[str], pydantic.AfterValidator(_metric_names)] | None = (
+        None  # None: the task's defaults
+    )
     trainer: TrainerSettings = TrainerSettings()
 
     def epoch_log_keys(self) -> list[str]:
@@ -119,6 +127,7 @@ class Config(RunConfig):
         monitor = monitor or ("val_loss" if self.data.val_fraction else "train_loss")
         lower_is_better = monitor.endswith("loss") or monitor.removeprefix("val_") in metrics.LOWER_IS_BETTER
         return monitor, mode or ("min" if lower_is_better else "max")
+
 
 COMPONENTS: dict[str, Registry] = {
     "data": data.DATASETS,

@@ -11,6 +11,7 @@ from trainer.errors import ConfigError
 class _Loader(yaml.SafeLoader):
     """SafeLoader that also reads `1e-3` as a float (YAML 1.2), as a user writing a learning rate means it."""
 
+
 _Loader.add_implicit_resolver(
     "tag:yaml.org,2002:float",
     re.compile(r"^[-+]?(?:\d+\.?\d*|\.\d+)[eE][-+]?\d+$"),
@@ -28,7 +29,9 @@ def load_yaml(path: Path) -> tuple[dict, dict[tuple, int]]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(f"config file {path} does not exist. Check the path (it is relative to {Path.cwd()}).") from None
+        raise ConfigError(
+            f"config file {path} does not exist. Check the path (it is relative to {Path.cwd()})."
+        ) from None
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"config file {path} cannot be read: {error}.") from None
     try:
@@ -65,7 +68,9 @@ def _record_lines(path: Path, node, prefix: tuple, lines: dict) -> None:
             line = key_node.start_mark.line + 1
             if key in seen:
                 dotted = ".".join(map(str, prefix + (key,)))
-                raise ConfigError(f"config file {path}, line {line}: key {dotted} appears twice; keep one of them.")
+                raise ConfigError(
+                    f"config file {path}, line {line}: key {dotted} appears twice; keep one of them."
+                )
             seen.add(key)
             lines[prefix + (key,)] = line
             _record_lines(path, value_node, prefix + (key,), lines)

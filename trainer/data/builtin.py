@@ -5,7 +5,6 @@ Classification sets return integer labels (see `trainer.data.dataset.classificat
 return targets shaped (N, outputs). Every generated set is drawn from the config's `seed`.
 """
 
-
 import math
 from typing import Annotated, Literal
 
@@ -40,10 +39,10 @@ def diabetes() -> Dataset:
     from sklearn.datasets import load_diabetes
 
     bunch = load_diabetes(scaled=False)
-    return Dataset(bunch.data, bunch.target.reshape(-1, 1), list(bunch.feature_names), ["disease_progression"])
+    return Dataset(
+        bunch.data, bunch.target.reshape(-1, 1), list(bunch.feature_names), ["disease_progression"]
+    )
 
-
-from trainer.data.dataset import DATASETS, Dataset
 
 Count = Annotated[int, Field(ge=2)]
 
@@ -94,7 +93,10 @@ def moons(n_samples: Count = 500, noise: NonNegative = 0.2, seed: int = 0) -> Da
 
 @DATASETS.register("circles")
 def circles(
-    n_samples: Count = 500, noise: NonNegative = 0.1, factor: Annotated[float, Field(gt=0, lt=1)] = 0.5, seed: int = 0
+    n_samples: Count = 500,
+    noise: NonNegative = 0.1,
+    factor: Annotated[float, Field(gt=0, lt=1)] = 0.5,
+    seed: int = 0,
 ) -> Dataset:
     """A small circle inside a large one (scikit-learn's make_circles); `factor` is the radius ratio."""
     from sklearn.datasets import make_circles
@@ -113,12 +115,20 @@ def blobs(
     """Gaussian clusters, one class each (scikit-learn's make_blobs)."""
     from sklearn.datasets import make_blobs
 
-    return classification(*make_blobs(n_samples, n_features=n_features, centers=centers, cluster_std=cluster_std, random_state=seed))
+    return classification(
+        *make_blobs(
+            n_samples, n_features=n_features, centers=centers, cluster_std=cluster_std, random_state=seed
+        )
+    )
 
 
 @DATASETS.register("spiral")
 def spiral(
-    n_samples: Count = 900, arms: Count = 3, turns: Annotated[float, Field(gt=0)] = 0.75, noise: NonNegative = 0.2, seed: int = 0
+    n_samples: Count = 900,
+    arms: Count = 3,
+    turns: Annotated[float, Field(gt=0)] = 0.75,
+    noise: NonNegative = 0.2,
+    seed: int = 0,
 ) -> Dataset:
     """`arms` interleaved spiral tendrils, one class each (the classic CS231n data).
 
@@ -138,7 +148,7 @@ def spiral(
 @DATASETS.register("function")
 def function(
     fn: Literal["sin", "cos", "polynomial"] = "sin",
-    coefficients: list[float] = [0.0, 1.0],
+    coefficients: list[float] = [0.0, 1.0],  # noqa: B006 (the config's default; never mutated)
     n_samples: Count = 500,
     low: float = -math.pi,
     high: float = math.pi,
@@ -151,6 +161,16 @@ def function(
         raise UserError(f"data: low = {low} must be below high = {high}: x is drawn from [low, high].")
     rng = np.random.default_rng(seed)
     x = rng.uniform(low, high, size=(n_samples, 1))
-    exact = {"sin": np.sin, "cos": np.cos, "polynomial": lambda x: np.polynomial.polynomial.polyval(x, coefficients)}[fn](x)
+    exact = {
+        "sin": np.sin,
+        "cos": np.cos,
+        "polynomial": lambda x: np.polynomial.polynomial.polyval(x, coefficients),
+    }[fn](x)
     y = exact + noise * rng.standard_normal(x.shape)
-    return Dataset(x, y, ["x"], ["y"], truth={"function": fn, "coefficients": coefficients if fn == "polynomial" else None})
+    return Dataset(
+        x,
+        y,
+        ["x"],
+        ["y"],
+        truth={"function": fn, "coefficients": coefficients if fn == "polynomial" else None},
+    )

@@ -6,8 +6,6 @@ A loader returns a `Dataset`: X is float64 (N, features). A regression target y 
 (N,). scikit-learn is imported inside the functions that use it, so checking a config stays fast.
 """
 
-
-
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Literal
@@ -39,6 +37,7 @@ class DataComponent(Component):
             )
         return self
 
+
 DATASETS = Registry("data set", provided=("seed",), base=DataComponent)
 
 
@@ -50,8 +49,11 @@ def _input_file(value, info: pydantic.ValidationInfo) -> Path:
     if not path.is_absolute() and info.context:
         path = info.context["base_dir"] / path
     if not path.is_file():
-        raise ValueError(f"file {path} does not exist (a relative path is read from the config file's folder)")
+        raise ValueError(
+            f"file {path} does not exist (a relative path is read from the config file's folder)"
+        )
     return path.resolve()
+
 
 InputFile = Annotated[Path, pydantic.BeforeValidator(_input_file)]
 
@@ -75,7 +77,9 @@ def classification(X, labels, feature_names=None, class_names=None) -> Dataset:
     classes, labels = np.unique(np.asarray(labels), return_inverse=True)
     names = [str(name) for name in (class_names if class_names is not None else classes)]
     features = list(feature_names) if feature_names is not None else [f"x{i}" for i in range(X.shape[1])]
-    return Dataset(np.asarray(X, dtype=np.float64), labels.astype(np.int64), features, names, task="classification")
+    return Dataset(
+        np.asarray(X, dtype=np.float64), labels.astype(np.int64), features, names, task="classification"
+    )
 
 
 @dataclass(frozen=True)

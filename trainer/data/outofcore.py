@@ -33,7 +33,9 @@ def read_rows(array: np.memmap, start: int, stop: int) -> np.ndarray:
     pages read through a mapping count as this process's memory until unmapped, and a page fault
     maps a whole large folio of the page cache (measured: about 1 MB per fault on Linux 6.18)."""
     rows = np.array(array[start:stop])
-    array._mmap.madvise(mmap.MADV_DONTNEED)  # numpy keeps np.load's mmap object here; the data stay in the page cache
+    array._mmap.madvise(
+        mmap.MADV_DONTNEED
+    )  # numpy keeps np.load's mmap object here; the data stay in the page cache
     return rows
 
 
@@ -50,8 +52,12 @@ class LazySplit:
         self.block_sizes = np.minimum(BLOCK_ROWS, len(array) - blocks * BLOCK_ROWS)
         self.shape = (int(self.block_sizes.sum()), *width)
         self.dtype = np.dtype(dtype)
-        self.cached = np.empty((CACHED_BLOCKS * BLOCK_ROWS, *width), self.dtype)  # slot k: rows k * BLOCK_ROWS...; pages taken as slots fill
-        self.slots = OrderedDict()  # block (its place in this split) -> its slot in `cached`, oldest use first
+        self.cached = np.empty(
+            (CACHED_BLOCKS * BLOCK_ROWS, *width), self.dtype
+        )  # slot k: rows k * BLOCK_ROWS...; pages taken as slots fill
+        self.slots = (
+            OrderedDict()
+        )  # block (its place in this split) -> its slot in `cached`, oldest use first
 
     def __len__(self) -> int:
         return self.shape[0]
@@ -64,7 +70,9 @@ class LazySplit:
             starts = np.array([self._slot(block) * BLOCK_ROWS for block in needed], dtype=np.intp)
             return self.cached.take(starts[which] + offsets, axis=0)
         values = np.empty((len(positions), *self.shape[1:]), self.dtype)
-        for first in range(0, len(needed), CACHED_BLOCKS):  # more blocks than are kept: a group of them at a time
+        for first in range(
+            0, len(needed), CACHED_BLOCKS
+        ):  # more blocks than are kept: a group of them at a time
             chosen = (which >= first) & (which < first + CACHED_BLOCKS)
             values[chosen] = self[positions[chosen]]
         return values
@@ -103,7 +111,9 @@ class BlockShuffle:
         self.block_order = rng.permutation(len(block_sizes))
         self.seed = int(rng.integers(2**63))  # window w's rows are shuffled by default_rng([seed, w])
         sizes = block_sizes[self.block_order]
-        self.window_ends = np.cumsum([sizes[w : w + WINDOW_BLOCKS].sum() for w in range(0, len(sizes), WINDOW_BLOCKS)])
+        self.window_ends = np.cumsum(
+            [sizes[w : w + WINDOW_BLOCKS].sum() for w in range(0, len(sizes), WINDOW_BLOCKS)]
+        )
         self.cached = (None, None)
 
     def __len__(self) -> int:
@@ -115,13 +125,19 @@ class BlockShuffle:
             return np.empty(0, np.int64)
         first, last = np.searchsorted(self.window_ends, [start, stop - 1], side="right")
         offset = self.window_ends[first] - len(self._window(first))
-        positions = self._window(first) if first == last else np.concatenate([self._window(w) for w in range(first, last + 1)])
+        positions = (
+            self._window(first)
+            if first == last
+            else np.concatenate([self._window(w) for w in range(first, last + 1)])
+        )
         return positions[start - offset : stop - offset]
 
     def _window(self, w: int) -> np.ndarray:
         if self.cached[0] != w:
             blocks = self.block_order[w * WINDOW_BLOCKS : (w + 1) * WINDOW_BLOCKS]
-            positions = np.concatenate([block * BLOCK_ROWS + np.arange(self.block_sizes[block]) for block in blocks])
+            positions = np.concatenate(
+                [block * BLOCK_ROWS + np.arange(self.block_sizes[block]) for block in blocks]
+            )
             self.cached = (w, np.random.default_rng([self.seed, w]).permutation(positions))
         return self.cached[1]
 
@@ -140,7 +156,9 @@ def mapped_dataset(X: np.memmap, y: np.memmap, task: str, source: str):
         chunk = read_rows(y, start, start + CHUNK_ROWS)
         low, high = min(low, chunk.min()), max(high, chunk.max())
     if y.dtype.kind not in "iub" or low < 0:
-        raise UserError(f"data from {source}: with mmap: true, class labels must be the integers 0, 1, ..., K-1 (they are read as they are, not renumbered).")
+        raise UserError(
+            f"data from {source}: with mmap: true, class labels must be the integers 0, 1, ..., K-1 (they are read as they are, not renumbered)."
+        )
     return Dataset(X, y, names, [str(k) for k in range(int(high) + 1)], task="classification")
 
 
@@ -153,7 +171,9 @@ def lazy_splits(dataset, component, seed: int, dtype: str):
 
     X, y = dataset.X, dataset.y
     n_blocks = math.ceil(len(X) / BLOCK_ROWS)
-    n_val, n_test = (math.ceil(fraction * n_blocks) for fraction in (component.val_fraction, component.test_fraction))
+    n_val, n_test = (
+        math.ceil(fraction * n_blocks) for fraction in (component.val_fraction, component.test_fraction)
+    )
     if n_blocks - n_val - n_test < 1:
         raise UserError(
             f"data: {len(X)} rows make {n_blocks} blocks of {BLOCK_ROWS} (a memory-mapped data set is split by "
@@ -161,7 +181,11 @@ def lazy_splits(dataset, component, seed: int, dtype: str):
             f"lower data.val_fraction or data.test_fraction, or leave mmap off for data this small."
         )
     shuffled = np.random.default_rng(seed).permutation(n_blocks)
-    blocks = {"test": shuffled[:n_test], "val": shuffled[n_test : n_test + n_val], "train": shuffled[n_test + n_val :]}
+    blocks = {
+        "test": shuffled[:n_test],
+        "val": shuffled[n_test : n_test + n_val],
+        "train": shuffled[n_test + n_val :],
+    }
     mean = scale = None
     if component.standardize:
         scaler = StandardScaler()
@@ -181,7 +205,10 @@ def lazy_splits(dataset, component, seed: int, dtype: str):
         chosen = np.sort(blocks[name])
         if not len(chosen):
             return None
-        return (LazySplit(X, chosen, features, dtype, X.shape[1:]), LazySplit(y, chosen, targets, target_type, y.shape[1:]))
+        return (
+            LazySplit(X, chosen, features, dtype, X.shape[1:]),
+            LazySplit(y, chosen, targets, target_type, y.shape[1:]),
+        )
 
     return Splits(split("train"), split("val"), split("test"), dataset, mean, scale)
 

@@ -1,7 +1,6 @@
 """The seeded train/validation/test split of a data set, with standardization fitted on the
 training split only; memory-mapped data are split by blocks instead (trainer.data.outofcore)."""
 
-
 import math
 
 import numpy as np
@@ -22,7 +21,9 @@ def load_splits(component: DataComponent, seed: int, dtype: str = "float64") -> 
 
         return lazy_splits(dataset, component, seed, dtype)
     n = len(dataset.X)
-    n_val, n_test = (math.ceil(fraction * n) for fraction in (component.val_fraction, component.test_fraction))
+    n_val, n_test = (
+        math.ceil(fraction * n) for fraction in (component.val_fraction, component.test_fraction)
+    )
     if n - n_val - n_test < 1:
         raise UserError(
             f"data: {n} rows are too few to hold out {n_val} for validation and {n_test} for test and "
@@ -32,8 +33,12 @@ def load_splits(component: DataComponent, seed: int, dtype: str = "float64") -> 
     parts = {"val": None, "test": None}
     for name, size in (("test", n_test), ("val", n_val)):
         if size:
-            stratify = y if _can_stratify(dataset, y, size) else None  # the class shares of the whole, in every split
-            X, X_held, y, y_held = train_test_split(X, y, test_size=size, random_state=seed, stratify=stratify)
+            stratify = (
+                y if _can_stratify(dataset, y, size) else None
+            )  # the class shares of the whole, in every split
+            X, X_held, y, y_held = train_test_split(
+                X, y, test_size=size, random_state=seed, stratify=stratify
+            )
             parts[name] = (X_held, y_held)
     parts["train"] = (X, y)
     mean = scale = None
@@ -43,7 +48,8 @@ def load_splits(component: DataComponent, seed: int, dtype: str = "float64") -> 
         mean, scale = scaler.mean_, scaler.scale_
     target_type = np.int64 if dataset.task == "classification" else dtype
     contiguous = {
-        name: part and (np.ascontiguousarray(part[0], dtype=dtype), np.ascontiguousarray(part[1], dtype=target_type))
+        name: part
+        and (np.ascontiguousarray(part[0], dtype=dtype), np.ascontiguousarray(part[1], dtype=target_type))
         for name, part in parts.items()
     }
     for array in (array for part in contiguous.values() if part for array in part):

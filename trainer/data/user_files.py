@@ -36,7 +36,9 @@ def csv_file(path: InputFile, target: str, features: list[str] | None = None) ->
     table = np.empty((len(body), len(columns) + 1))
     for row_number, row in enumerate(body, start=2):
         if len(row) != len(header):
-            raise UserError(f"data file {path}, line {row_number}: {len(row)} cells, but the header has {len(header)}.")
+            raise UserError(
+                f"data file {path}, line {row_number}: {len(row)} cells, but the header has {len(header)}."
+            )
         for j, name in enumerate(columns + [target]):
             table[row_number - 2, j] = _number(row[index[name]], path, row_number, name, features is None)
     return Dataset(table[:, :-1], table[:, -1:], columns, [target])
@@ -51,13 +53,13 @@ def _number(cell: str, path: Path, line: int, column: str, all_columns: bool) ->
             if all_columns
             else " Every feature and the target must be a number."
         )
-        raise UserError(f'data file {path}, line {line}, column "{column}": {cell!r} is not a number.{hint}') from None
+        raise UserError(
+            f'data file {path}, line {line}, column "{column}": {cell!r} is not a number.{hint}'
+        ) from None
     if not math.isfinite(value):
         raise UserError(f'data file {path}, line {line}, column "{column}": {cell!r} is not a finite number.')
     return value
 
-
-from trainer.data.dataset import DATASETS, Dataset, InputFile
 
 Task = Literal["auto", "regression", "classification"]
 
@@ -68,7 +70,9 @@ def npz(path: InputFile, x_key: str = "X", y_key: str = "y", task: Task = "auto"
     with np.load(path, allow_pickle=False) as archive:
         for key, name in ((x_key, "x_key"), (y_key, "y_key")):
             if key not in archive:
-                raise UserError(f'data.{name}: {path} has no array "{key}"; it holds: {", ".join(archive.files)}.')
+                raise UserError(
+                    f'data.{name}: {path} has no array "{key}"; it holds: {", ".join(archive.files)}.'
+                )
         return _from_arrays(archive[x_key], archive[y_key], task, str(path))
 
 
@@ -78,7 +82,11 @@ def npy(x_path: InputFile, y_path: InputFile, task: Task = "auto", mmap: bool = 
     `mmap: true` they are opened as memory maps and read a batch at a time, for data larger than
     memory (see trainer.outofcore)."""
     source = f"{x_path} and {y_path}"
-    X, y, task = _checked(*(np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False) for path in (x_path, y_path)), task, source)
+    X, y, task = _checked(
+        *(np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False) for path in (x_path, y_path)),
+        task,
+        source,
+    )
     if mmap:
         from trainer.data.outofcore import mapped_dataset
 
@@ -98,7 +106,9 @@ def _checked(X: np.ndarray, y: np.ndarray, task: Task, source: str) -> tuple[np.
     if task == "auto":
         task = "classification" if y.dtype.kind in "iub" else "regression"
     if task == "classification" and y.ndim == 2 and y.shape[1] != 1:
-        raise UserError(f"data from {source}: class labels should be one column, but the targets are {y.shape}.")
+        raise UserError(
+            f"data from {source}: class labels should be one column, but the targets are {y.shape}."
+        )
     return X, y, task
 
 
@@ -107,4 +117,9 @@ def _from_arrays(X: np.ndarray, y: np.ndarray, task: Task, source: str) -> Datas
     if task == "classification":
         return classification(X, y.reshape(-1))
     y = y.reshape(-1, 1) if y.ndim == 1 else y
-    return Dataset(X.astype(np.float64), y.astype(np.float64), [f"x{i}" for i in range(X.shape[1])], [f"y{i}" for i in range(y.shape[1])])
+    return Dataset(
+        X.astype(np.float64),
+        y.astype(np.float64),
+        [f"x{i}" for i in range(X.shape[1])],
+        [f"y{i}" for i in range(y.shape[1])],
+    )

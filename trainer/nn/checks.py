@@ -34,7 +34,9 @@ def check_model_and_loss(model, loss_fn, X: np.ndarray, y: np.ndarray, n_outputs
         )
     loss = loss_fn(prediction, y[:rows])
     if not isinstance(loss, mg.Tensor) or loss.ndim != 0:
-        shape = f"shape {loss.shape}" if isinstance(loss, (mg.Tensor, np.ndarray)) else f"a {type(loss).__name__}"
+        shape = (
+            f"shape {loss.shape}" if isinstance(loss, (mg.Tensor, np.ndarray)) else f"a {type(loss).__name__}"
+        )
         raise UserError(
             f"the loss returned {shape}; it should return a scalar mygrad Tensor, the mean over the batch "
             f"(for example mg.mean((prediction - target) ** 2)), so that backward() can start from it."
@@ -52,12 +54,18 @@ def parameters_of(model) -> tuple:
     """The model's parameters, or a UserError that says what is wrong with them."""
     parameters = getattr(model, "parameters", None)
     if parameters is None:
-        raise UserError("the model has no `parameters`: give it a property that returns a tuple of its mygrad Tensors.")
+        raise UserError(
+            "the model has no `parameters`: give it a property that returns a tuple of its mygrad Tensors."
+        )
     if callable(parameters):
-        raise UserError("the model's `parameters` is a method; write @property above it, so that model.parameters is the tuple.")
+        raise UserError(
+            "the model's `parameters` is a method; write @property above it, so that model.parameters is the tuple."
+        )
     parameters = tuple(parameters)
     if not parameters:
-        raise UserError("the model's `parameters` is empty: there is nothing to train. Return the weight and bias Tensors.")
+        raise UserError(
+            "the model's `parameters` is empty: there is nothing to train. Return the weight and bias Tensors."
+        )
     for index, p in enumerate(parameters):
         if not isinstance(p, mg.Tensor) or p.constant:
             what = "a constant Tensor" if isinstance(p, mg.Tensor) else f"a {type(p).__name__}"

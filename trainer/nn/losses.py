@@ -32,12 +32,17 @@ def same_shape(prediction, target, loss: str) -> None:
 
 def one_logit(prediction, target, loss: str) -> None:
     if prediction.shape != (len(target), 1) or target.ndim != 1:
-        raise UserError(f"loss {loss}: it needs one logit per row (N, 1) and labels 0/1 (N,), but got {prediction.shape} and {target.shape}.")
+        raise UserError(
+            f"loss {loss}: it needs one logit per row (N, 1) and labels 0/1 (N,), but got {prediction.shape} and {target.shape}."
+        )
 
 
 def logit_per_class(prediction, target, loss: str) -> None:
     if prediction.ndim != 2 or target.shape != prediction.shape[:1]:
-        raise UserError(f"loss {loss}: it needs logits (N, classes) and integer labels (N,), but got {prediction.shape} and {target.shape}.")
+        raise UserError(
+            f"loss {loss}: it needs logits (N, classes) and integer labels (N,), but got {prediction.shape} and {target.shape}."
+        )
+
 
 SHAPE_CHECKS = {"values": same_shape, "binary": one_logit, "classes": logit_per_class}
 

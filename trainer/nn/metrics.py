@@ -29,7 +29,9 @@ LOWER_IS_BETTER = {"mae", "mse", "rmse"}  # errors; the others are scores
 def predict(model, X: np.ndarray, chunk: int = 8192) -> np.ndarray:
     """The model's raw outputs for X (logits or values), in evaluation mode, without a graph."""
     with evaluation_mode(model):
-        return np.concatenate([np.asarray(model(X[start : start + chunk])) for start in range(0, len(X), chunk)])
+        return np.concatenate(
+            [np.asarray(model(X[start : start + chunk])) for start in range(0, len(X), chunk)]
+        )
 
 
 def predicted_classes(outputs: np.ndarray) -> np.ndarray:

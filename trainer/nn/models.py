@@ -28,7 +28,13 @@ MODELS = Registry("model", provided=("n_inputs", "n_outputs", "rng"))
 class Linear:
     """y = x @ W + b. `init: zeros` starts at the origin; `normal` draws W ~ N(0, 1/n_inputs)."""
 
-    def __init__(self, n_inputs: int, n_outputs: int, rng: np.random.Generator, init: Literal["zeros", "normal"] = "zeros"):
+    def __init__(
+        self,
+        n_inputs: int,
+        n_outputs: int,
+        rng: np.random.Generator,
+        init: Literal["zeros", "normal"] = "zeros",
+    ):
         weight = np.zeros((n_inputs, n_outputs))
         if init == "normal":
             weight = rng.normal(0.0, 1.0 / np.sqrt(n_inputs), size=(n_inputs, n_outputs))
@@ -47,7 +53,13 @@ class Linear:
 class Logistic(Linear):
     """Binary logistic regression: one logit x @ w + b (P(class 1) = sigmoid of it); train with `loss: bce`."""
 
-    def __init__(self, n_inputs: int, n_outputs: int, rng: np.random.Generator, init: Literal["zeros", "normal"] = "zeros"):
+    def __init__(
+        self,
+        n_inputs: int,
+        n_outputs: int,
+        rng: np.random.Generator,
+        init: Literal["zeros", "normal"] = "zeros",
+    ):
         if n_outputs != 1:
             raise UserError(
                 f"model logistic outputs one logit, but the data and loss ask for {n_outputs} outputs. "
@@ -59,6 +71,7 @@ class Logistic(Linear):
 @MODELS.register("softmax_regression")
 class SoftmaxRegression(Linear):
     """Multinomial logistic regression: one logit per class, x @ W + b; train with `loss: cross_entropy`."""
+
 
 # Weight initializations by the names mygrad.nnet.initializers uses, drawn from the run's seeded
 # generator (mygrad's draw from the global np.random). Each maps (fan_in, fan_out) to a distribution.
@@ -94,7 +107,7 @@ class MLP:
         n_inputs: int,
         n_outputs: int,
         rng: np.random.Generator,
-        hidden: list[Annotated[int, Field(ge=1)]] = [64],
+        hidden: list[Annotated[int, Field(ge=1)]] = [64],  # noqa: B006 (the config's default; never mutated)
         activation: Literal[tuple(ACTIVATIONS)] = "relu",
         init: Literal[tuple(INITIALIZERS)] | None = None,
         dropout: Annotated[float, Field(ge=0, lt=1)] = 0.0,
@@ -102,7 +115,9 @@ class MLP:
         self.activation, default_init = ACTIVATIONS[activation]
         draw = INITIALIZERS[init or default_init]
         widths = [n_inputs, *hidden, n_outputs]
-        self.layers = [(mg.tensor(draw(rng, (a, b))), mg.tensor(np.zeros(b))) for a, b in zip(widths, widths[1:])]
+        self.layers = [
+            (mg.tensor(draw(rng, (a, b))), mg.tensor(np.zeros(b))) for a, b in zip(widths, widths[1:])
+        ]
         self.dropout = dropout
         self.rng = rng  # draws the dropout masks, so they follow the seed too
         self.training = True

@@ -1,6 +1,5 @@
 """Gradient clipping (`trainer.clip_grad_norm`), a callback between backward() and the update."""
 
-
 import numpy as np
 
 from trainer.contracts import Callback

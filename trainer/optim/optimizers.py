@@ -40,18 +40,26 @@ class Optimizer:
         self.t += 1
         for index, p in enumerate(parameters):
             # On `p.data`, not `p`: `p -= ...` on the Tensor would be a tracked operation.
-            p.data -= self.update(p.data, p.grad, {name: arrays[index] for name, arrays in self.state.items()})
+            p.data -= self.update(
+                p.data, p.grad, {name: arrays[index] for name, arrays in self.state.items()}
+            )
 
     def update(self, weight: np.ndarray, grad: np.ndarray, state: dict[str, np.ndarray]) -> np.ndarray:
         """The amount to subtract from `weight`; updates the arrays in `state` in place."""
         raise NotImplementedError
 
     def state_dict(self) -> dict:
-        return {"lr": self.lr, "t": self.t, **{name: [a.copy() for a in arrays] for name, arrays in self.state.items()}}
+        return {
+            "lr": self.lr,
+            "t": self.t,
+            **{name: [a.copy() for a in arrays] for name, arrays in self.state.items()},
+        }
 
     def load_state_dict(self, state: dict) -> None:
         self.lr, self.t = state["lr"], state["t"]
-        self.state = {name: [np.array(a) for a in state[name]] for name in self.slots}  # copies, in their own dtype
+        self.state = {
+            name: [np.array(a) for a in state[name]] for name in self.slots
+        }  # copies, in their own dtype
 
 
 @OPTIMIZERS.register("sgd")
@@ -64,7 +72,9 @@ class SGD(Optimizer):
 
     slots = ("momentum_buffer",)
 
-    def __init__(self, lr: LearningRate, momentum: Decay = 0.0, nesterov: bool = False, weight_decay: NonNegative = 0.0):
+    def __init__(
+        self, lr: LearningRate, momentum: Decay = 0.0, nesterov: bool = False, weight_decay: NonNegative = 0.0
+    ):
         if not momentum:
             self.slots = ()  # plain gradient descent keeps no buffer
         super().__init__(lr)
@@ -87,7 +97,9 @@ class Adam(Optimizer):
 
     slots = ("m", "v")
 
-    def __init__(self, lr: LearningRate = 0.001, beta1: Decay = 0.9, beta2: Decay = 0.999, eps: Epsilon = 1e-8):
+    def __init__(
+        self, lr: LearningRate = 0.001, beta1: Decay = 0.9, beta2: Decay = 0.999, eps: Epsilon = 1e-8
+    ):
         super().__init__(lr)
         self.beta1, self.beta2, self.eps = beta1, beta2, eps
 
@@ -108,7 +120,12 @@ class AdamW(Adam):
     gradient: w -= lr * (weight_decay * w + m_hat / (sqrt(v_hat) + eps))."""
 
     def __init__(
-        self, lr: LearningRate = 0.001, beta1: Decay = 0.9, beta2: Decay = 0.999, eps: Epsilon = 1e-8, weight_decay: NonNegative = 0.01
+        self,
+        lr: LearningRate = 0.001,
+        beta1: Decay = 0.9,
+        beta2: Decay = 0.999,
+        eps: Epsilon = 1e-8,
+        weight_decay: NonNegative = 0.01,
     ):
         super().__init__(lr, beta1, beta2, eps)
         self.weight_decay = weight_decay

@@ -7,7 +7,8 @@ warm-up. Because the lr depends on the step alone, a resumed run continues on th
 """
 
 import math
-from typing import Annotated, Callable
+from collections.abc import Callable
+from typing import Annotated
 
 from pydantic import Field
 
@@ -23,6 +24,7 @@ class ScheduleComponent(Component):
     def options(self):
         return {key: value for key, value in super().options().items() if key != "warmup_epochs"}
 
+
 SCHEDULES = Registry("schedule", provided=("lr", "steps_per_epoch", "total_steps"), base=ScheduleComponent)
 
 Factor = Annotated[float, Field(gt=0, le=1)]
@@ -35,7 +37,9 @@ def constant(lr: float) -> Callable[[int], float]:
 
 
 @SCHEDULES.register("step")
-def step_decay(lr: float, steps_per_epoch: int, step_size: Annotated[int, Field(ge=1)] = 10, gamma: Factor = 0.1):
+def step_decay(
+    lr: float, steps_per_epoch: int, step_size: Annotated[int, Field(ge=1)] = 10, gamma: Factor = 0.1
+):
     """lr * gamma^k in the k-th block of `step_size` epochs."""
     return lambda step: lr * gamma ** (step // (step_size * steps_per_epoch))
 
@@ -49,13 +53,19 @@ def exponential(lr: float, steps_per_epoch: int, gamma: Factor = 0.95):
 @SCHEDULES.register("cosine")
 def cosine(lr: float, total_steps: int, min_lr: Annotated[float, Field(ge=0)] = 0.0):
     """From lr down to `min_lr` along half a cosine wave over the whole run (Loshchilov & Hutter 2017)."""
-    return lambda step: min_lr + (lr - min_lr) * (1 + math.cos(math.pi * min(step, total_steps) / total_steps)) / 2
+    return lambda step: (
+        min_lr + (lr - min_lr) * (1 + math.cos(math.pi * min(step, total_steps) / total_steps)) / 2
+    )
 
 
-def build_schedule(component: ScheduleComponent, lr: float, steps_per_epoch: int, total_steps: int) -> Callable[[int], float]:
+def build_schedule(
+    component: ScheduleComponent, lr: float, steps_per_epoch: int, total_steps: int
+) -> Callable[[int], float]:
     """The schedule of the block, behind `warmup_epochs` of linear warm-up: lr * (step + 1) / warmup_steps."""
     warmup = round(component.warmup_epochs * steps_per_epoch)
-    after = SCHEDULES.build(component, lr=lr, steps_per_epoch=steps_per_epoch, total_steps=max(1, total_steps - warmup))
+    after = SCHEDULES.build(
+        component, lr=lr, steps_per_epoch=steps_per_epoch, total_steps=max(1, total_steps - warmup)
+    )
     if not warmup:
         return after
     return lambda step: lr * (step + 1) / warmup if step < warmup else after(step - warmup)

@@ -41,14 +41,18 @@ def build(config: Config) -> Experiment:
     X, y = splits.train
     loss = COMPONENTS["loss"].build(config.loss)
     n_outputs = output_width(splits.dataset, loss, config)
-    model = COMPONENTS["model"].build(config.model, n_inputs=X.shape[1], n_outputs=n_outputs, rng=rng_for(config.seed, "model"))
+    model = COMPONENTS["model"].build(
+        config.model, n_inputs=X.shape[1], n_outputs=n_outputs, rng=rng_for(config.seed, "model")
+    )
     for p in parameters_of(model):  # one dtype per run: models draw their initial values in float64
         p.data = p.data.astype(config.dtype, copy=False)
     check_model_and_loss(model, loss, X, y, n_outputs)
     loss = regularized(loss, weights_of(model), config.regularization.l1, config.regularization.l2)
     optimizer = COMPONENTS["optimizer"].build(config.optimizer)
     if config.schedule is not None and not hasattr(optimizer, "lr"):
-        raise UserError(f"schedule: optimizer {config.optimizer.type} has no `lr` attribute for the schedule to set.")
+        raise UserError(
+            f"schedule: optimizer {config.optimizer.type} has no `lr` attribute for the schedule to set."
+        )
     return Experiment(config, splits, model, loss, optimizer, metric_names(config, splits.dataset))
 
 
@@ -59,13 +63,19 @@ def output_width(dataset: Dataset, loss, config: Config) -> int:
     name, data = config.loss.type, config.data.type
     if dataset.task == "regression":
         if expects in ("classes", "binary"):
-            raise UserError(f"loss {name} needs class labels, but data {data} has real-valued targets; for regression use mse, mae or huber.")
+            raise UserError(
+                f"loss {name} needs class labels, but data {data} has real-valued targets; for regression use mse, mae or huber."
+            )
         return dataset.y.shape[1]
     if expects == "values":
-        raise UserError(f"loss {name} is for real-valued targets, but data {data} has class labels; use cross_entropy (or bce for two classes).")
+        raise UserError(
+            f"loss {name} is for real-valued targets, but data {data} has class labels; use cross_entropy (or bce for two classes)."
+        )
     if expects == "binary":
         if dataset.n_classes != 2:
-            raise UserError(f"loss bce is for two classes, but data {data} has {dataset.n_classes}; use cross_entropy.")
+            raise UserError(
+                f"loss bce is for two classes, but data {data} has {dataset.n_classes}; use cross_entropy."
+            )
         return 1
     return dataset.n_classes
 
@@ -75,5 +85,7 @@ def metric_names(config: Config, dataset: Dataset) -> list[str]:
     fitting = [name for name, (task, *_) in METRICS.items() if task == dataset.task]
     for name in names:
         if name not in fitting:
-            raise UserError(f"metric {name} does not apply to {dataset.task} (data {config.data.type}); the metrics that do: {', '.join(fitting)}.")
+            raise UserError(
+                f"metric {name} does not apply to {dataset.task} (data {config.data.type}); the metrics that do: {', '.join(fitting)}."
+            )
     return names

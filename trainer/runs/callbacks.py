@@ -39,14 +39,18 @@ class RunCallbacks:
     ordered: list[Callback]
 
 
-def assemble(experiment: Experiment, folder: Path, hashes: dict, extra=(), progress: bool = False) -> RunCallbacks:
+def assemble(
+    experiment: Experiment, folder: Path, hashes: dict, extra=(), progress: bool = False
+) -> RunCallbacks:
     """The callbacks of a run of `experiment` writing into `folder`, in the order of the module docstring."""
     config = experiment.config
     settings = config.trainer
     ordered: list[Callback] = [EpochMetrics(experiment.metrics, experiment.task, experiment.splits.val)]
     if config.schedule is not None:
         per_epoch = steps_per_epoch(len(experiment.splits.train[0]), settings.batch_size)
-        lr_at = build_schedule(config.schedule, experiment.optimizer.lr, per_epoch, per_epoch * settings.epochs)
+        lr_at = build_schedule(
+            config.schedule, experiment.optimizer.lr, per_epoch, per_epoch * settings.epochs
+        )
         ordered.append(LearningRateSchedule(lr_at))
     if settings.clip_grad_norm is not None:
         ordered.append(ClipGradNorm(settings.clip_grad_norm))
@@ -64,7 +68,9 @@ def assemble(experiment: Experiment, folder: Path, hashes: dict, extra=(), progr
     ordered += extra
     # The checkpointer gets this very list, to which it and the progress bar are added, for their state_dicts.
     best = Monitor(*config.monitored(settings.monitor, settings.mode))
-    saver = Checkpointer(folder / "checkpoints", best, settings.checkpoint_every, ordered, hashes, before_save=logger.flush)
+    saver = Checkpointer(
+        folder / "checkpoints", best, settings.checkpoint_every, ordered, hashes, before_save=logger.flush
+    )
     ordered.append(saver)
     if progress:
         ordered.append(ProgressBar())

@@ -1,8 +1,8 @@
 """A finished run, loaded again: predictions for new rows, and scores on held-out or other data.
 
-    run = trainer.load_run("runs/logreg/2026-11-29_10-00-00")   # its best checkpoint
-    run.predict(X)          # class labels, or values, for rows in the data's own units
-    run.evaluate()          # {"split": "test", "loss": ..., "accuracy": ...}
+run = trainer.load_run("runs/logreg/2026-11-29_10-00-00")   # its best checkpoint
+run.predict(X)          # class labels, or values, for rows in the data's own units
+run.evaluate()          # {"split": "test", "loss": ..., "accuracy": ...}
 """
 
 import csv
@@ -48,23 +48,35 @@ class LoadedRun:
         splits = self.experiment.splits
         name = split or next(part for part in ("test", "val", "train") if getattr(splits, part) is not None)
         if name not in ("train", "val", "test") or getattr(splits, name) is None:
-            raise UserError(f"the run has no {name} split; choose one of: {', '.join(p for p in ('train', 'val', 'test') if getattr(splits, p) is not None)}.")
+            raise UserError(
+                f"the run has no {name} split; choose one of: {', '.join(p for p in ('train', 'val', 'test') if getattr(splits, p) is not None)}."
+            )
         return (*getattr(splits, name), name)
 
     def evaluate(self, split: str | None = None, data=None) -> dict:
         """The mean loss and the metrics on `rows(split, data)` (which needs targets)."""
         X, y, name = self.rows(split, data)
         if y is None:
-            raise UserError("the rows to evaluate have no target column, so there is nothing to score them against.")
+            raise UserError(
+                "the rows to evaluate have no target column, so there is nothing to score them against."
+            )
         loss = mean_loss(self.model, self.experiment.loss, (X, y))
-        return {"split": name, "rows": len(X), "checkpoint": self.checkpoint, "loss": loss} | score(self.experiment.metrics, self.experiment.task, self.model, (X, y))
+        return {"split": name, "rows": len(X), "checkpoint": self.checkpoint, "loss": loss} | score(
+            self.experiment.metrics, self.experiment.task, self.model, (X, y)
+        )
 
     def write_predictions(self, path: Path, split: str | None = None, data=None) -> Path:
         """A CSV with one line per row: the target (when known) and the prediction (class names for a classifier)."""
         X, y, _ = self.rows(split, data)
         predicted = self._predict_scaled(X)
-        classes = self.experiment.splits.dataset.target_names if self.experiment.task == "classification" else None
-        show = (lambda value: classes[int(value)]) if classes else (lambda value: repr(float(np.ravel(value)[0])))
+        classes = (
+            self.experiment.splits.dataset.target_names if self.experiment.task == "classification" else None
+        )
+        show = (
+            (lambda value: classes[int(value)])
+            if classes
+            else (lambda value: repr(float(np.ravel(value)[0])))
+        )
         lines = ["row," + ("target," if y is not None else "") + "prediction"]
         for index, value in enumerate(predicted):
             lines.append(f"{index}," + (f"{show(y[index])}," if y is not None else "") + show(value))
@@ -81,7 +93,9 @@ class LoadedRun:
         X = np.asarray(X, dtype=np.float64)
         expected = len(self.experiment.splits.dataset.feature_names)
         if X.ndim != 2 or X.shape[1] != expected:
-            raise UserError(f"predict takes rows of {expected} features ({', '.join(self.experiment.splits.dataset.feature_names)}), as an array of shape (N, {expected}); got shape {X.shape}.")
+            raise UserError(
+                f"predict takes rows of {expected} features ({', '.join(self.experiment.splits.dataset.feature_names)}), as an array of shape (N, {expected}); got shape {X.shape}."
+            )
         splits = self.experiment.splits
         return X if splits.feature_mean is None else (X - splits.feature_mean) / splits.feature_scale
 
@@ -94,7 +108,9 @@ def load_run(folder, which: str = "best") -> LoadedRun:
     saved, name, problems = checkpoint.load_first_readable(folder / "checkpoints", order)
     if saved is None:
         detail = f" ({'; '.join(problems)})" if problems else ""
-        raise UserError(f"{folder} has no readable checkpoint{detail}: the run stopped before its first epoch ended.")
+        raise UserError(
+            f"{folder} has no readable checkpoint{detail}: the run stopped before its first epoch ended."
+        )
     config = load_config(folder / "config.yaml")
     experiment = build(config)
     for p, value in zip(experiment.model.parameters, saved["parameters"], strict=True):
@@ -117,7 +133,9 @@ def read_rows(run: LoadedRun, source: str) -> tuple[np.ndarray, np.ndarray | Non
     if isinstance(block, str):
         block = {"type": block}
     if not isinstance(block, dict) or "type" not in block:
-        raise UserError(f'--data "{source}" should be a CSV file or a data block, e.g. --data diabetes or --data "{{type: csv, path: more.csv, target: y}}".')
+        raise UserError(
+            f'--data "{source}" should be a CSV file or a data block, e.g. --data diabetes or --data "{{type: csv, path: more.csv, target: y}}".'
+        )
     registry = COMPONENTS["data"]
     try:
         component = registry.schema(block["type"]).model_validate(block, context={"base_dir": Path.cwd()})
@@ -125,7 +143,9 @@ def read_rows(run: LoadedRun, source: str) -> tuple[np.ndarray, np.ndarray | Non
         raise UserError(f"--data {source}: {error}") from None
     other = registry.build(component, seed=run.config.seed)
     if other.feature_names != dataset.feature_names:
-        raise UserError(f"--data {source} has features {', '.join(other.feature_names)}; the model was trained on {', '.join(dataset.feature_names)}.")
+        raise UserError(
+            f"--data {source} has features {', '.join(other.feature_names)}; the model was trained on {', '.join(dataset.feature_names)}."
+        )
     return other.X, other.y, block["type"]
 
 
@@ -137,7 +157,9 @@ def _csv_rows(path: Path, dataset) -> tuple[np.ndarray, np.ndarray | None]:
     header = [name.strip() for name in rows[0]] if rows else []
     missing = [name for name in dataset.feature_names if name not in header]
     if missing:
-        raise UserError(f"--data {path} lacks the feature column{'s' * (len(missing) > 1)} {', '.join(missing)}.{did_you_mean(missing[0], header)} Its columns: {', '.join(header)}.")
+        raise UserError(
+            f"--data {path} lacks the feature column{'s' * (len(missing) > 1)} {', '.join(missing)}.{did_you_mean(missing[0], header)} Its columns: {', '.join(header)}."
+        )
     try:
         X = np.array([[float(row[header.index(name)]) for name in dataset.feature_names] for row in rows[1:]])
         target = dataset.target_names[0] if dataset.task == "regression" else "label"

@@ -1,6 +1,5 @@
 """The run folder: RUNS_DIR/<name>/<timestamp>, made before training and checked before resuming."""
 
-
 import shutil
 from datetime import datetime
 from pathlib import Path
@@ -18,7 +17,9 @@ def make_run_folder(runs_dir: Path, name: str, model, folder: Path | None = None
             folder.mkdir(parents=True)
         except OSError as error:
             raise UserError(f"cannot create the run folder {folder}: {error.strerror or error}.") from None
-    needed = 4 * sum(p.data.nbytes for p in model.parameters) + 10 * 2**20  # 3 checkpoints, optimizer state, logs, plot
+    needed = (
+        4 * sum(p.data.nbytes for p in model.parameters) + 10 * 2**20
+    )  # 3 checkpoints, optimizer state, logs, plot
     free = shutil.disk_usage(folder).free
     if free < needed:
         folder.rmdir()
@@ -42,7 +43,9 @@ def make_timestamped_folder(parent: Path) -> Path:
             except FileExistsError:
                 continue
     except OSError as error:
-        raise UserError(f"cannot create a run folder under {parent.parent}: {error.strerror or error}. Choose another place with --runs-dir.") from None
+        raise UserError(
+            f"cannot create a run folder under {parent.parent}: {error.strerror or error}. Choose another place with --runs-dir."
+        ) from None
     raise UserError(f"cannot create a run folder under {parent}: too many runs started in the same second.")
 
 

@@ -17,7 +17,10 @@ def _columns(path: Path) -> dict[str, list[float]]:
         return {}
     with open(path, newline="") as file:
         rows = list(csv.DictReader(file))
-    return {key: [float(row[key]) if row[key] else float("nan") for row in rows] for key in (rows[0] if rows else {})}
+    return {
+        key: [float(row[key]) if row[key] else float("nan") for row in rows]
+        for key in (rows[0] if rows else {})
+    }
 
 
 def scale_loss_axis(axes, losses: list[float], start: float) -> None:
@@ -49,11 +52,27 @@ def plot_losses(folder: Path) -> Path:
     figure, axes = plt.subplots(figsize=(7, 4.5))
     if steps:
         per_epoch = max(steps["step"]) / max(epochs["epoch"]) if epochs else 1.0
-        axes.plot([s / per_epoch for s in steps["step"]], steps["loss"], color="tab:blue", alpha=0.25, lw=0.8, label="mini-batch loss")
+        axes.plot(
+            [s / per_epoch for s in steps["step"]],
+            steps["loss"],
+            color="tab:blue",
+            alpha=0.25,
+            lw=0.8,
+            label="mini-batch loss",
+        )
     if epochs:
-        axes.plot(epochs["epoch"], epochs["train_loss"], "o-", color="tab:blue", ms=3, label="training loss (epoch mean)")
+        axes.plot(
+            epochs["epoch"],
+            epochs["train_loss"],
+            "o-",
+            color="tab:blue",
+            ms=3,
+            label="training loss (epoch mean)",
+        )
         if any(v == v for v in epochs["val_loss"]):
-            axes.plot(epochs["epoch"], epochs["val_loss"], "s-", color="tab:orange", ms=3, label="validation loss")
+            axes.plot(
+                epochs["epoch"], epochs["val_loss"], "s-", color="tab:orange", ms=3, label="validation loss"
+            )
     losses = steps.get("loss", []) + epochs.get("val_loss", [])
     if losses:
         scale_loss_axis(axes, losses, start=losses[0])
@@ -89,7 +108,9 @@ def plot_model(folder: Path, experiment) -> Path | None:
         classes = predicted_classes(outputs(np.column_stack([a.ravel(), b.ravel()]))).reshape(a.shape)
         levels = np.arange(dataset.n_classes + 1) - 0.5
         axes.contourf(a, b, classes, levels=levels, cmap="tab10", vmin=-0.5, vmax=9.5, alpha=0.3)
-        axes.scatter(X[:, 0], X[:, 1], c=y, cmap="tab10", vmin=-0.5, vmax=9.5, s=12, edgecolors="k", linewidths=0.3)
+        axes.scatter(
+            X[:, 0], X[:, 1], c=y, cmap="tab10", vmin=-0.5, vmax=9.5, s=12, edgecolors="k", linewidths=0.3
+        )
         axes.set_xlabel(dataset.feature_names[0])
         axes.set_ylabel(dataset.feature_names[1])
         axes.set_title(f"{folder.parent.name}: decision regions and the data")
@@ -123,7 +144,12 @@ def plot_diagnostics(folder: Path) -> Path:
         ratio_axes.plot(epochs, [float(row["update_ratio"] or "nan") for row in mine], "o-", ms=3, label=name)
     ratio_axes.axhline(1e-3, color="grey", ls="--", lw=1, label="1e-3, a common rule of thumb")
     grad_axes.set(xlabel="epoch", ylabel="|dL/dw| (mean over the epoch)", title="gradient norm", yscale="log")
-    ratio_axes.set(xlabel="epoch", ylabel="|w_new - w_old| / |w_old|", title="update-to-weight ratio (last step)", yscale="log")
+    ratio_axes.set(
+        xlabel="epoch",
+        ylabel="|w_new - w_old| / |w_old|",
+        title="update-to-weight ratio (last step)",
+        yscale="log",
+    )
     for axes in (grad_axes, ratio_axes):
         axes.grid(True, alpha=0.3)
         axes.legend(fontsize=8)

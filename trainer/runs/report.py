@@ -51,11 +51,21 @@ def _bias(array: np.ndarray):
 
 def end_of_run(summary: dict) -> str:
     """The short report printed after training."""
-    lines = [f"{summary['status']}: {summary['epochs_completed']} epochs, {summary['steps']} steps in {summary['seconds']:.2f} s"]
-    losses = [f"{key} {summary[key]:.6g}" for key in ("train_loss", "val_loss", "test_loss") if summary.get(key) is not None]
+    lines = [
+        f"{summary['status']}: {summary['epochs_completed']} epochs, {summary['steps']} steps in {summary['seconds']:.2f} s"
+    ]
+    losses = [
+        f"{key} {summary[key]:.6g}"
+        for key in ("train_loss", "val_loss", "test_loss")
+        if summary.get(key) is not None
+    ]
     if losses:
         lines.append("  " + "   ".join(losses))
-    scores = [key for key in summary if key.startswith(("val_", "test_")) and not key.endswith("_loss") and summary[key] is not None]
+    scores = [
+        key
+        for key in summary
+        if key.startswith(("val_", "test_")) and not key.endswith("_loss") and summary[key] is not None
+    ]
     if scores:
         lines.append("  " + "   ".join(f"{key} {summary[key]:.4g}" for key in scores))
     if "weights" in summary and isinstance(summary["bias"], float) and summary["status"] != "diverged":
@@ -81,7 +91,9 @@ def _weights_table(summary: dict) -> list[str]:
         learned = summary.get("weights_original_units", summary["weights"])
         learned_bias = summary.get("bias_original_units", summary["bias"])
         lines.append(f"  in the data's own units: learned w = {_fmt(learned)}, b = {learned_bias:.4g}")
-        lines.append(f"                           true    w = {_fmt(summary['true_weights'])}, b = {summary['true_bias']:.4g}")
+        lines.append(
+            f"                           true    w = {_fmt(summary['true_weights'])}, b = {summary['true_bias']:.4g}"
+        )
     return lines
 
 

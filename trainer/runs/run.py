@@ -46,8 +46,17 @@ class Run:
     summary: dict
 
 
-def train(config: Config | str | Path | None = None, overrides=(), *, runs_dir="runs", folder=None, resume=None,
-          callbacks=(), progress=False, guard_memory=False) -> Run:
+def train(
+    config: Config | str | Path | None = None,
+    overrides=(),
+    *,
+    runs_dir="runs",
+    folder=None,
+    resume=None,
+    callbacks=(),
+    progress=False,
+    guard_memory=False,
+) -> Run:
     """Train from a config (or a config file and `key=value` overrides), or continue the run in the
     folder `resume` exactly where its last checkpoint left it; return the finished run.
 
@@ -63,14 +72,20 @@ def train(config: Config | str | Path | None = None, overrides=(), *, runs_dir="
     if resume is not None:
         saved = _checkpoint_to_resume(folder, config, hashes)
     else:
-        folder = make_run_folder(Path(runs_dir), config.name, experiment.model, None if folder is None else Path(folder))
+        folder = make_run_folder(
+            Path(runs_dir), config.name, experiment.model, None if folder is None else Path(folder)
+        )
     write_atomically(folder / "config.yaml", yaml.safe_dump(config.to_dict(), sort_keys=False))
     record_environment(folder / "environment.json", config, hashes, resumed=resume is not None)
 
     settings = config.trainer
     X, _ = experiment.splits.train
     state = LoopState(
-        experiment.model, experiment.optimizer, settings.epochs, steps_per_epoch(len(X), settings.batch_size), rng_for(config.seed, "batches")
+        experiment.model,
+        experiment.optimizer,
+        settings.epochs,
+        steps_per_epoch(len(X), settings.batch_size),
+        rng_for(config.seed, "batches"),
     )
     run_callbacks = assemble(experiment, folder, hashes, callbacks, progress)
     if resume is not None and saved is not None:
@@ -79,8 +94,15 @@ def train(config: Config | str | Path | None = None, overrides=(), *, runs_dir="
     started = time.perf_counter()
     with stop_on_signals(state), threadpool_limits(limits=settings.blas_threads, user_api="blas"):
         try:
-            fit(state, experiment.loss, experiment.splits.train, experiment.splits.val, batch_size=settings.batch_size,
-                callbacks=run_callbacks.ordered, guard_memory=guard_memory)
+            fit(
+                state,
+                experiment.loss,
+                experiment.splits.train,
+                experiment.splits.val,
+                batch_size=settings.batch_size,
+                callbacks=run_callbacks.ordered,
+                guard_memory=guard_memory,
+            )
         except KeyboardInterrupt:
             state.status = "interrupted"
             raise
@@ -88,7 +110,9 @@ def train(config: Config | str | Path | None = None, overrides=(), *, runs_dir="
             state.status = "failed"
             raise
         finally:
-            summary = summarize(config, experiment, state, folder, time.perf_counter() - started, run_callbacks)
+            summary = summarize(
+                config, experiment, state, folder, time.perf_counter() - started, run_callbacks
+            )
             write_atomically(folder / "summary.json", json.dumps(summary, indent=2) + "\n")
     from trainer.runs.plots import plot_diagnostics, plot_losses, plot_model
 
@@ -103,7 +127,9 @@ def _config_to_resume(folder: Path, config, overrides) -> Config:
     """The run's saved config, with `overrides` or as `config` asks, if only keys that may change do."""
     require_run_folder(folder)
     saved = load_config(folder / "config.yaml")
-    requested = config if isinstance(config, Config) else load_config(config or folder / "config.yaml", overrides)
+    requested = (
+        config if isinstance(config, Config) else load_config(config or folder / "config.yaml", overrides)
+    )
     changed = resumable_differences(saved, requested)
     if changed:
         raise UserError(
@@ -117,13 +143,17 @@ def _checkpoint_to_resume(folder: Path, config: Config, hashes: dict) -> dict | 
     """The checkpoint to continue from; None for a run stopped before its first one (it starts over)."""
     saved, name, problems = checkpoint.load_first_readable(folder / "checkpoints")
     if saved is None and problems:
-        raise UserError(f"no readable checkpoint in {folder} ({'; '.join(problems)}); the run cannot be resumed. Start it again without --resume.")
+        raise UserError(
+            f"no readable checkpoint in {folder} ({'; '.join(problems)}); the run cannot be resumed. Start it again without --resume."
+        )
     if saved is None:
         return None
     if problems:
         print(f"warning: {'; '.join(problems)}; resuming from {name}.npz instead.", file=sys.stderr)
     if saved["data_hash"] != hashes["data_hash"]:
-        raise UserError(f"the training data changed since {folder} started (its hash differs); the run cannot continue exactly. Start a new run.")
+        raise UserError(
+            f"the training data changed since {folder} started (its hash differs); the run cannot continue exactly. Start a new run."
+        )
     loop = saved["loop"]
     if loop["epoch"] >= config.trainer.epochs and not loop["batch_in_epoch"]:
         raise UserError(

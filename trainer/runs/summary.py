@@ -1,14 +1,5 @@
 """summary.json: what a run did, every key present whatever the outcome."""
 
-
-
-
-
-
-
-
-
-
 from trainer.runs import report
 from trainer.runs.callbacks import RunCallbacks
 from trainer.training import diagnostics
@@ -28,8 +19,14 @@ def summarize(config, experiment, state, folder, seconds, callbacks: RunCallback
         "steps": state.step,
         "train_loss": last.get("train_loss"),
         "val_loss": last.get("val_loss"),
-        "test_loss": None if diverged else evaluate(experiment.model, experiment.loss, experiment.splits.test),
-        "best": {"monitor": callbacks.saver.monitor.key, "mode": callbacks.saver.monitor.mode, "value": callbacks.saver.monitor.best},
+        "test_loss": None
+        if diverged
+        else evaluate(experiment.model, experiment.loss, experiment.splits.test),
+        "best": {
+            "monitor": callbacks.saver.monitor.key,
+            "mode": callbacks.saver.monitor.mode,
+            "value": callbacks.saver.monitor.best,
+        },
         "seconds": round(seconds, 3),
         "seed": config.seed,
         "folder": str(folder),
@@ -37,7 +34,9 @@ def summarize(config, experiment, state, folder, seconds, callbacks: RunCallback
         "best_epoch": callbacks.early.best_epoch if state.status == "stopped_early" else None,
         "divergence": callbacks.guard.message if diverged else None,
         # a diverged run has its own explanation (divergence); the others get advice about the learning rate
-        "warnings": [] if diverged else diagnostics.learning_rate_warnings(
+        "warnings": []
+        if diverged
+        else diagnostics.learning_rate_warnings(
             [logs["train_loss"] for logs in state.history], config.optimizer.options().get("lr")
         ),
     }

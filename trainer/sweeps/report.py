@@ -18,10 +18,17 @@ def rows(sweep, outcomes: dict) -> list[dict]:
         outcome = outcomes[trial.id]
         last = outcome.epochs[-1] if outcome.epochs else {}
         value = outcome.best if _finite(outcome.best) else None
-        table.append({
-            "trial": trial.id, **trial.values, "status": outcome.status, "val_loss": last.get("val_loss"),
-            best: value, "seconds": outcome.seconds, "error": outcome.error,
-        })
+        table.append(
+            {
+                "trial": trial.id,
+                **trial.values,
+                "status": outcome.status,
+                "val_loss": last.get("val_loss"),
+                best: value,
+                "seconds": outcome.seconds,
+                "error": outcome.error,
+            }
+        )
     sign = 1 if sweep.mode == "min" else -1
     return sorted(table, key=lambda row: (row[best] is None, sign * (row[best] or 0.0)))
 
@@ -51,19 +58,30 @@ def plot_curves(folder: Path, sweep, outcomes: dict) -> Path:
     rows = [epoch for outcome in outcomes.values() for epoch in outcome.epochs]
     key = "val_loss" if any(_finite(epoch.get("val_loss")) for epoch in rows) else "train_loss"
     figure, axes = plt.subplots(figsize=(8, 5))
-    curves = {_label(trial, outcomes[trial.id].status): [epoch.get(key) for epoch in outcomes[trial.id].epochs] for trial in sweep.trials}
-    curves = {label: [math.nan if loss is None else loss for loss in losses] for label, losses in curves.items() if losses}
+    curves = {
+        _label(trial, outcomes[trial.id].status): [epoch.get(key) for epoch in outcomes[trial.id].epochs]
+        for trial in sweep.trials
+    }
+    curves = {
+        label: [math.nan if loss is None else loss for loss in losses]
+        for label, losses in curves.items()
+        if losses
+    }
     for label, losses in curves.items():
         axes.plot(range(1, len(losses) + 1), losses, marker="o", ms=2, lw=1, label=label)
     starts = [losses[0] for losses in curves.values() if _finite(losses[0])]
     if starts:  # the typical first-epoch loss: a few diverging trials do not move it
-        scale_loss_axis(axes, [loss for losses in curves.values() for loss in losses], start=statistics.median(starts))
+        scale_loss_axis(
+            axes, [loss for losses in curves.values() for loss in losses], start=statistics.median(starts)
+        )
     axes.set_xlabel("epoch")
     axes.set_ylabel(key.replace("_", " "))
     axes.set_title(f"{folder.parent.name}: {key.replace('_', ' ')} of every trial")
     axes.grid(True, alpha=0.3)
     if curves:
-        axes.legend(fontsize="small", ncol=max(1, len(sweep.trials) // 15), loc="upper left", bbox_to_anchor=(1.01, 1))
+        axes.legend(
+            fontsize="small", ncol=max(1, len(sweep.trials) // 15), loc="upper left", bbox_to_anchor=(1.01, 1)
+        )
     path = folder / "curves.png"
     save(figure, path)
     return path

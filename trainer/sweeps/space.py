@@ -49,6 +49,7 @@ class Distribution:
             return float(math.exp(rng.uniform(math.log(self.low), math.log(self.high))))
         return self.choices[int(rng.integers(len(self.choices)))]
 
+
 KINDS = ("uniform", "loguniform", "choice")
 
 
@@ -82,14 +83,20 @@ class Trial:
 
     def label(self) -> str:
         """'lr=0.1, batch_size=16', for a plot legend."""
-        return ", ".join(f"{name}={_short(value)}" for name, value in zip(short_names(self.values), self.values.values()))
+        return ", ".join(
+            f"{name}={_short(value)}" for name, value in zip(short_names(self.values), self.values.values())
+        )
 
 
-def read_space(config_path: Path, grid_flags=(), random_flags=(), trials: int | None = None, seed: int | None = None) -> Space:
+def read_space(
+    config_path: Path, grid_flags=(), random_flags=(), trials: int | None = None, seed: int | None = None
+) -> Space:
     """The config's `sweep:` block with the command-line flags on top; raises UserError on bad input."""
     raw, lines = load_yaml(Path(config_path))
     space = _space_from_block(raw.get("sweep"), config_path, lines)
-    flags = [parse_grid_flag(text) for text in grid_flags] + [parse_random_flag(text) for text in random_flags]
+    flags = [parse_grid_flag(text) for text in grid_flags] + [
+        parse_random_flag(text) for text in random_flags
+    ]
     keys = [key for key, _ in flags]
     for key in keys:
         if keys.count(key) > 1:
@@ -120,13 +127,19 @@ def parse_distribution(text, where: str) -> Distribution:
     example = "uniform:0.1:0.9, loguniform:1e-4:1e-1 or choice:16,32,64"
     kind, _, rest = str(text).partition(":")
     if kind not in KINDS:
-        raise UserError(f'{where}: "{kind}" is not a distribution.{did_you_mean(kind, KINDS)} Write one of {example}.')
+        raise UserError(
+            f'{where}: "{kind}" is not a distribution.{did_you_mean(kind, KINDS)} Write one of {example}.'
+        )
     if kind == "choice":
         return Distribution(str(text), kind, choices=tuple(_parse_list(rest, where)))
     bounds = rest.split(":")
     numbers = [parse_value(bound) for bound in bounds]
-    if len(bounds) != 2 or not all(isinstance(n, (int, float)) and not isinstance(n, bool) and math.isfinite(n) for n in numbers):
-        raise UserError(f'{where}: {kind} takes two numbers, LOW and HIGH, as in {kind}:{"1e-4:1e-1" if kind == "loguniform" else "0.1:0.9"}.')
+    if len(bounds) != 2 or not all(
+        isinstance(n, (int, float)) and not isinstance(n, bool) and math.isfinite(n) for n in numbers
+    ):
+        raise UserError(
+            f"{where}: {kind} takes two numbers, LOW and HIGH, as in {kind}:{'1e-4:1e-1' if kind == 'loguniform' else '0.1:0.9'}."
+        )
     low, high = numbers
     if not low < high:
         raise UserError(f"{where}: LOW must be below HIGH, but {low} >= {high}.")
@@ -150,7 +163,9 @@ def expand(space: Space) -> list[Trial]:
 
 def trial_id(index: int, width: int, values: dict) -> str:
     """'003-lr=0.1-batch_size=16': only letters, digits and . _ = + -, so safe on every file system."""
-    parts = [f"{index:0{width}d}"] + [f"{name}={_short(value)}" for name, value in zip(short_names(values), values.values())]
+    parts = [f"{index:0{width}d}"] + [
+        f"{name}={_short(value)}" for name, value in zip(short_names(values), values.values())
+    ]
     text = re.sub(r"[^A-Za-z0-9._=+-]+", "_", "-".join(parts))
     return text[:MAX_ID_LENGTH].rstrip("._")  # the index at the front keeps truncated ids unique
 
@@ -171,7 +186,9 @@ def _split_flag(text: str, flag: str, example: str) -> tuple[str, str]:
     key, sep, rest = text.partition("=")
     key = key.strip()
     if not sep or not key or not all(key.split(".")):
-        raise UserError(f'{flag} "{text}" should look like KEY=VALUES with a dotted key, for example {flag} {example}.')
+        raise UserError(
+            f'{flag} "{text}" should look like KEY=VALUES with a dotted key, for example {flag} {example}.'
+        )
     return key, rest
 
 
@@ -184,11 +201,15 @@ def _parse_list(text: str, where: str) -> list:
             items.append(text[start:position].strip())
             start = position + 1
     if not text.strip():
-        raise UserError(f"{where}: no values are listed; give one or more, separated by commas, e.g. 0.01,0.1.")
+        raise UserError(
+            f"{where}: no values are listed; give one or more, separated by commas, e.g. 0.01,0.1."
+        )
     if depth != 0:
         raise UserError(f"{where}: the brackets in {text} do not balance; write a list value as [64,32].")
     if "" in items:
-        raise UserError(f"{where}: value number {items.index('') + 1} is empty; separate the values by single commas, e.g. 0.01,0.1.")
+        raise UserError(
+            f"{where}: value number {items.index('') + 1} is empty; separate the values by single commas, e.g. 0.01,0.1."
+        )
     try:
         return [parse_value(item) for item in items]
     except yaml.YAMLError as error:  # a value such as {a: or "unclosed
@@ -205,10 +226,14 @@ def _space_from_block(block, path, lines: dict) -> Space:
 
     allowed = ("grid", "random", "trials", "seed")
     if not isinstance(block, dict):
-        raise ConfigError(f"{path}, line {lines.get(('sweep',))}: sweep should be a mapping with the keys {', '.join(allowed)}.")
+        raise ConfigError(
+            f"{path}, line {lines.get(('sweep',))}: sweep should be a mapping with the keys {', '.join(allowed)}."
+        )
     for key in block:
         if key not in allowed:
-            raise ConfigError(f"{where(key)}: unknown key.{did_you_mean(key, allowed)} The keys allowed there are: {', '.join(allowed)}.")
+            raise ConfigError(
+                f"{where(key)}: unknown key.{did_you_mean(key, allowed)} The keys allowed there are: {', '.join(allowed)}."
+            )
     space = Space(trials=block.get("trials"), seed=block.get("seed", 0))
     for name in ("grid", "random"):
         if not isinstance(block.get(name, {}), dict):
@@ -224,11 +249,15 @@ def _space_from_block(block, path, lines: dict) -> Space:
 
 def _check(space: Space) -> None:
     if not space.keys():
-        raise UserError("nothing to sweep: give --grid KEY=V1,V2,... or --random KEY=DISTRIBUTION (or a sweep: block in the config).")
+        raise UserError(
+            "nothing to sweep: give --grid KEY=V1,V2,... or --random KEY=DISTRIBUTION (or a sweep: block in the config)."
+        )
     if space.random and space.trials is None:
         raise UserError("--random draws values per trial: say how many trials with --trials N.")
     if space.trials is not None and not space.random:
-        raise UserError("--trials counts random draws, but nothing is drawn: add --random KEY=DISTRIBUTION, or drop --trials.")
+        raise UserError(
+            "--trials counts random draws, but nothing is drawn: add --random KEY=DISTRIBUTION, or drop --trials."
+        )
     for name, value, low in (("trials", space.trials, 1), ("seed", space.seed, 0)):
         if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < low):
             raise UserError(f"the sweep's {name} should be a whole number >= {low}, not {value!r}.")

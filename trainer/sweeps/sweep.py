@@ -35,13 +35,26 @@ from trainer.files import write_atomically
 from trainer.runs.folder import make_timestamped_folder
 from trainer.sweeps.space import Space, Trial, expand, parse_distribution, read_space
 
-FINISHED = ("completed", "stopped_early", "diverged", "failed")  # a resumed sweep skips these; others run again
+FINISHED = (
+    "completed",
+    "stopped_early",
+    "diverged",
+    "failed",
+)  # a resumed sweep skips these; others run again
 
 SUCCEEDED = ("completed", "stopped_early")
 
 DASK_CONNECT_SECONDS = 5
 
-WORKER_IMPORTS = ["trainer.sweeps.sweep", "trainer.runs.run", "trainer.runs.plots", "sklearn.datasets", "sklearn.metrics", "sklearn.model_selection", "sklearn.preprocessing"]
+WORKER_IMPORTS = [
+    "trainer.sweeps.sweep",
+    "trainer.runs.run",
+    "trainer.runs.plots",
+    "sklearn.datasets",
+    "sklearn.metrics",
+    "sklearn.model_selection",
+    "sklearn.preprocessing",
+]
 
 
 @dataclass
@@ -56,7 +69,12 @@ class Sweep:
     def to_dict(self) -> dict:
         """sweep.yaml: what was asked, and the trials it expanded to (exact values, so a resume repeats them)."""
         trials = [{"id": trial.id, "values": trial.values} for trial in self.trials]
-        return {"config": str(self.config), "overrides": self.overrides, **self.space.to_dict(), "expanded": trials}
+        return {
+            "config": str(self.config),
+            "overrides": self.overrides,
+            **self.space.to_dict(),
+            "expanded": trials,
+        }
 
 
 @dataclass
@@ -90,10 +108,14 @@ def load(folder: Path) -> Sweep:
         recorded = yaml.safe_load(path.read_text())
         random = {key: parse_distribution(text, str(path)) for key, text in recorded["random"].items()}
         space = Space(recorded["grid"], random, recorded["trials"], recorded["seed"])
-        trials = [Trial(index, entry["id"], entry["values"]) for index, entry in enumerate(recorded["expanded"])]
+        trials = [
+            Trial(index, entry["id"], entry["values"]) for index, entry in enumerate(recorded["expanded"])
+        ]
         config, overrides = Path(recorded["config"]), recorded["overrides"]
     except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError) as error:
-        raise UserError(f"cannot resume from {folder}: {path} cannot be read ({type(error).__name__}: {error}). Give the folder of a sweep, the one holding sweep.yaml.") from None
+        raise UserError(
+            f"cannot resume from {folder}: {path} cannot be read ({type(error).__name__}: {error}). Give the folder of a sweep, the one holding sweep.yaml."
+        ) from None
     return _validated(config, overrides, space, trials)
 
 
@@ -103,19 +125,31 @@ def _validated(config: Path, overrides: list[str], space: Space, trials: list[Tr
         try:
             load_config(config, [*overrides, *trial.overrides()])
         except ConfigError as error:
-            raise ConfigError(f"trial {trial.id} has a bad config, so no trial was started: {error}") from None
+            raise ConfigError(
+                f"trial {trial.id} has a bad config, so no trial was started: {error}"
+            ) from None
     monitor, mode = base.monitored(base.trainer.monitor, base.trainer.mode)
     return Sweep(config, overrides, space, trials, monitor, mode)
 
 
 def start(sweep: Sweep, runs_dir) -> Path:
     """A new sweep folder, RUNS_DIR/<name>-sweep/<timestamp>, with sweep.yaml in it."""
-    folder = make_timestamped_folder(Path(runs_dir) / (load_config(sweep.config, sweep.overrides).name + "-sweep"))
+    folder = make_timestamped_folder(
+        Path(runs_dir) / (load_config(sweep.config, sweep.overrides).name + "-sweep")
+    )
     write_atomically(folder / "sweep.yaml", yaml.safe_dump(sweep.to_dict(), sort_keys=False))
     return folder
 
 
-def run(sweep: Sweep, folder: Path, executor, *, slots=lambda: os.cpu_count(), fail_fast=False, on_change=lambda outcomes, running: None) -> dict[str, Outcome]:
+def run(
+    sweep: Sweep,
+    folder: Path,
+    executor,
+    *,
+    slots=lambda: os.cpu_count(),
+    fail_fast=False,
+    on_change=lambda outcomes, running: None,
+) -> dict[str, Outcome]:
     """Run the trials that have not finished, at most `slots()` at a time; return every trial's outcome.
 
     A trial that fails or diverges is recorded and the sweep goes on, unless `fail_fast`: then no
@@ -131,7 +165,9 @@ def run(sweep: Sweep, folder: Path, executor, *, slots=lambda: os.cpu_count(), f
         while running or (waiting and not stop):
             while waiting and not stop and len(running) < slots():
                 trial = waiting.pop(0)
-                task = TrialTask(str(sweep.config), (*sweep.overrides, *trial.overrides()), str(folder / trial.id))
+                task = TrialTask(
+                    str(sweep.config), (*sweep.overrides, *trial.overrides()), str(folder / trial.id)
+                )
                 try:
                     running[executor.submit(run_trial, task)] = trial
                 except BrokenExecutor:
@@ -152,8 +188,12 @@ def run(sweep: Sweep, folder: Path, executor, *, slots=lambda: os.cpu_count(), f
 def _result(future) -> Outcome:
     try:
         return future.result()
-    except Exception as error:  # its worker process died (killed, out of memory; on Dask, more often than it retries)
-        return Outcome("interrupted", error=f"{type(error).__name__}: {error}")  # not finished: --resume runs it again
+    except (
+        Exception
+    ) as error:  # its worker process died (killed, out of memory; on Dask, more often than it retries)
+        return Outcome(
+            "interrupted", error=f"{type(error).__name__}: {error}"
+        )  # not finished: --resume runs it again
 
 
 def run_trial(task: TrialTask) -> Outcome:
@@ -187,7 +227,9 @@ def _record_error(folder: Path, error: Exception) -> None:
     """Add the error to the run's summary.json (or write one, when the run failed before it had a folder)."""
     path = folder / "summary.json"
     summary = json.loads(path.read_text()) if path.exists() else {}
-    summary.update(status="failed", error=f"{type(error).__name__}: {error}")  # raised, if only while plotting
+    summary.update(
+        status="failed", error=f"{type(error).__name__}: {error}"
+    )  # raised, if only while plotting
     folder.mkdir(parents=True, exist_ok=True)
     write_atomically(path, json.dumps(summary, indent=2) + "\n")
 
@@ -206,7 +248,10 @@ def _read_epochs(path: Path) -> list[dict]:
     import csv
 
     with open(path, newline="") as file:
-        return [{key: float(value) if value else None for key, value in row.items()} for row in csv.DictReader(file)]
+        return [
+            {key: float(value) if value else None for key, value in row.items()}
+            for row in csv.DictReader(file)
+        ]
 
 
 @contextlib.contextmanager
@@ -239,12 +284,20 @@ def _dask_client(address: str, workers: int):
 
         from distributed import Client, LocalCluster
     except ImportError:
-        raise UserError('--dask needs Dask\'s "distributed" package: pip install "trainer[dask]" (or pip install "dask[distributed]").') from None
+        raise UserError(
+            '--dask needs Dask\'s "distributed" package: pip install "trainer[dask]" (or pip install "dask[distributed]").'
+        ) from None
     if address == "local":
-        with _sigint_ignored():  # by the worker processes (they inherit it): Ctrl-C stops the sweep, which closes the cluster
+        with (
+            _sigint_ignored()
+        ):  # by the worker processes (they inherit it): Ctrl-C stops the sweep, which closes the cluster
             cluster = LocalCluster(
-                n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                dashboard_address=None, silence_logs=logging.ERROR,
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+                silence_logs=logging.ERROR,
             )
         with cluster, Client(cluster) as client:
             yield client

@@ -18,11 +18,15 @@ from trainer.config.schema import Config
 from trainer.runs.build import build, rng_for
 from trainer.training.diagnostics import parameter_names
 
-THRESHOLD = 1e-6  # relative error above this fails; central differences in float64 give ~1e-9 for smooth losses
+THRESHOLD = (
+    1e-6  # relative error above this fails; central differences in float64 give ~1e-9 for smooth losses
+)
 
 EPSILON = 1e-5  # the finite-difference step: truncation error grows as eps**2, rounding error as 1e-16 * |loss| / eps
 
-TINY = 1e-8  # gradients smaller than this (in norm) count as zero when dividing, so noise around 0 does not fail
+TINY = (
+    1e-8  # gradients smaller than this (in norm) count as zero when dividing, so noise around 0 does not fail
+)
 
 WORST = 5  # entries shown for a failing parameter
 
@@ -38,7 +42,9 @@ class ParameterCheck:
     shape: tuple[int, ...]
     checked: int  # entries compared (all, or a seeded sample of a large parameter)
     relative_error: float
-    worst: list[tuple[tuple[int, ...], float, float]]  # (index, MyGrad, finite differences), largest difference first
+    worst: list[
+        tuple[tuple[int, ...], float, float]
+    ]  # (index, MyGrad, finite differences), largest difference first
 
     def passed(self, threshold: float = THRESHOLD) -> bool:
         return self.relative_error <= threshold
@@ -49,14 +55,18 @@ def check_gradients(config: Config, *, max_entries=1000) -> tuple[list[Parameter
     A float32 config is checked in float64: float32's rounding would swamp the finite differences."""
     experiment = build(config.model_copy(update={"dtype": "float64"}))
     X, y = experiment.splits.train
-    batch = rng_for(config.seed, "batches").permutation(len(X))[: config.trainer.batch_size]  # training's first batch
+    batch = rng_for(config.seed, "batches").permutation(len(X))[
+        : config.trainer.batch_size
+    ]  # training's first batch
     X, y = X[batch], y[batch]  # float64 (build() checked that the model computes in it)
     model, loss_fn = experiment.model, experiment.loss
     sampler = rng_for(config.seed, "gradcheck")
     for p in model.parameters:
         p.data += sampler.normal(0.0, NUDGE, p.shape)
     if hasattr(model, "training"):
-        model.training = False  # dropout off: a new random mask per forward pass would make the differences noise
+        model.training = (
+            False  # dropout off: a new random mask per forward pass would make the differences noise
+        )
     loss_fn(model(X), y).backward()  # build() checked that the loss is a scalar reaching every parameter
     analytic = [np.array(p.grad) for p in model.parameters]
     names = parameter_names(model)
@@ -66,7 +76,9 @@ def check_gradients(config: Config, *, max_entries=1000) -> tuple[list[Parameter
         for p, grad, name in zip(model.parameters, analytic, names):
             indices = _entries(p.shape, max_entries, sampler)
             numeric = np.array([_central_difference(loss_at, p.data, index, EPSILON) for index in indices])
-            checks.append(_compare(name, p.shape, indices, np.array([grad[index] for index in indices]), numeric))
+            checks.append(
+                _compare(name, p.shape, indices, np.array([grad[index] for index in indices]), numeric)
+            )
     return checks, len(batch)
 
 
@@ -92,10 +104,14 @@ def _compare(name, shape, indices, analytic: np.ndarray, numeric: np.ndarray) ->
     difference = np.abs(analytic - numeric)
     order = np.argsort(-difference, kind="stable")[:WORST]
     worst = [(indices[k], float(analytic[k]), float(numeric[k])) for k in order]
-    return ParameterCheck(name, tuple(shape), len(indices), float(np.linalg.norm(analytic - numeric) / scale), worst)
+    return ParameterCheck(
+        name, tuple(shape), len(indices), float(np.linalg.norm(analytic - numeric) / scale), worst
+    )
 
 
-def report(config: Config, checks: list[ParameterCheck], batch_rows: int, threshold: float = THRESHOLD) -> str:
+def report(
+    config: Config, checks: list[ParameterCheck], batch_rows: int, threshold: float = THRESHOLD
+) -> str:
     """The table printed by `gradcheck`: a row per parameter, then the worst entries of each failure."""
     lines = [
         f"gradient check of {config.name}: model {config.model.type}, loss {config.loss.type}, "
@@ -106,7 +122,9 @@ def report(config: Config, checks: list[ParameterCheck], batch_rows: int, thresh
     for check in checks:
         verdict = "pass" if check.passed(threshold) else "FAIL"
         shape = "x".join(map(str, check.shape)) or "scalar"
-        lines.append(f"  {check.name:<14}{shape:>12}{check.checked:>9}{check.relative_error:>16.2e}  {verdict}")
+        lines.append(
+            f"  {check.name:<14}{shape:>12}{check.checked:>9}{check.relative_error:>16.2e}  {verdict}"
+        )
     failures = [check for check in checks if not check.passed(threshold)]
     for check in failures:
         lines.append(f"  {check.name}: the largest differences")

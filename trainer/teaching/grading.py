@@ -17,7 +17,14 @@ from pathlib import Path
 from trainer.config.yamlfile import parse_value
 from trainer.errors import UserError, did_you_mean
 
-OPERATORS = {">=": operator.ge, "<=": operator.le, "==": operator.eq, "!=": operator.ne, ">": operator.gt, "<": operator.lt}
+OPERATORS = {
+    ">=": operator.ge,
+    "<=": operator.le,
+    "==": operator.eq,
+    "!=": operator.ne,
+    ">": operator.gt,
+    "<": operator.lt,
+}
 
 ORDERING = {">=", "<=", ">", "<"}
 
@@ -50,7 +57,9 @@ def parse_expectation(text: str) -> Expectation:
     if op in ORDERING and not _is_number(target):
         raise UserError(f'--expect "{text}": {value_text} is not a number, and {op} compares numbers.')
     if not isinstance(target, (int, float, str, bool)):
-        raise UserError(f'--expect "{text}": {value_text} should be a number or a word, such as 0.1 or completed.')
+        raise UserError(
+            f'--expect "{text}": {value_text} should be a number or a word, such as 0.1 or completed.'
+        )
     return Expectation(text, field, op, target)
 
 
@@ -80,18 +89,40 @@ def grade(expectations: list[Expectation], folder: Path) -> tuple[str, bool]:
     results = []
     for expectation in expectations:
         value, passed = expectation.check(summary)
-        results.append({
-            "expectation": expectation.text, "field": expectation.field, "operator": expectation.operator,
-            "target": expectation.target, "value": value, "passed": passed,
-        })
+        results.append(
+            {
+                "expectation": expectation.text,
+                "field": expectation.field,
+                "operator": expectation.operator,
+                "target": expectation.target,
+                "value": value,
+                "passed": passed,
+            }
+        )
     passed = sum(result["passed"] for result in results)
-    grade_file = {"passed": passed == len(results), "passed_count": passed, "total": len(results), "expectations": results}
+    grade_file = {
+        "passed": passed == len(results),
+        "passed_count": passed,
+        "total": len(results),
+        "expectations": results,
+    }
     (folder / "grade.json").write_text(json.dumps(grade_file, indent=2) + "\n")
     width = max(len("expectation"), *(len(result["expectation"]) for result in results)) + 2
-    lines = [f"grade: {passed} of {len(results)} expectations met", f"  {'expectation':<{width}}{'value':>14}  result"]
+    lines = [
+        f"grade: {passed} of {len(results)} expectations met",
+        f"  {'expectation':<{width}}{'value':>14}  result",
+    ]
     for result in results:
-        shown = "null" if result["value"] is None else f"{result['value']:.6g}" if _is_number(result["value"]) else str(result["value"])
-        lines.append(f"  {result['expectation']:<{width}}{shown:>14}  {'pass' if result['passed'] else 'FAIL'}")
+        shown = (
+            "null"
+            if result["value"] is None
+            else f"{result['value']:.6g}"
+            if _is_number(result["value"])
+            else str(result["value"])
+        )
+        lines.append(
+            f"  {result['expectation']:<{width}}{shown:>14}  {'pass' if result['passed'] else 'FAIL'}"
+        )
     lines.append(f"grade file: {folder / 'grade.json'}")
     return "\n".join(lines), grade_file["passed"]
 
@@ -115,7 +146,11 @@ def _shown(names: list[str]) -> list[str]:
 
 
 def _is_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and not (isinstance(value, float) and math.isnan(value))
+    return (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and not (isinstance(value, float) and math.isnan(value))
+    )
 
 
 def summary_fields(config) -> dict[str, object]:

@@ -20,7 +20,9 @@ class Hooks:
     def __init__(self, callbacks):
         for name in HOOKS:
             default = getattr(Callback, name)
-            methods = [getattr(cb, name) for cb in callbacks if getattr(type(cb), name, default) is not default]
+            methods = [
+                getattr(cb, name) for cb in callbacks if getattr(type(cb), name, default) is not default
+            ]
             setattr(self, name, _caller(methods))
 
 
@@ -43,7 +45,13 @@ class ProgressBar(Callback):
     def on_train_begin(self, state):
         from tqdm import tqdm
 
-        self.bar = tqdm(total=state.epochs * state.steps_per_epoch, initial=state.step, unit="step", dynamic_ncols=True, disable=None)
+        self.bar = tqdm(
+            total=state.epochs * state.steps_per_epoch,
+            initial=state.step,
+            unit="step",
+            dynamic_ncols=True,
+            disable=None,
+        )
         self.every = max(1, state.steps_per_epoch // 20)
         self.pending = 0
 
@@ -58,7 +66,9 @@ class ProgressBar(Callback):
         self.bar.update(self.pending)
         self.pending = 0
         shown = {key: value for key, value in logs.items() if key != "epoch" and value is not None}
-        self.bar.set_postfix_str(f"epoch {state.epoch}/{state.epochs} " + " ".join(f"{k} {v:.4g}" for k, v in shown.items()))
+        self.bar.set_postfix_str(
+            f"epoch {state.epoch}/{state.epochs} " + " ".join(f"{k} {v:.4g}" for k, v in shown.items())
+        )
 
     def on_train_end(self, state):
         self.bar.close()
@@ -101,7 +111,9 @@ class CSVLogger(Callback):
         self.epochs.close()
 
     def flush(self):
-        if self.steps.closed:  # the checkpoint of an interrupted run is saved after on_train_end flushed and closed the files
+        if (
+            self.steps.closed
+        ):  # the checkpoint of an interrupted run is saved after on_train_end flushed and closed the files
             return
         self.steps.writelines(f"{step},{epoch},{loss!r},{lr!r}\n" for step, epoch, loss, lr in self.rows)
         self.rows.clear()
@@ -116,7 +128,9 @@ def keep_rows(path: Path, header: str | None, last: int) -> None:
         return
     lines = path.read_text().splitlines(keepends=True)
     # A line without its newline is one the killed process did not finish writing.
-    kept = lines[:1] + [line for line in lines[1:] if line.endswith("\n") and int(line.split(",", 1)[0]) <= last]
+    kept = lines[:1] + [
+        line for line in lines[1:] if line.endswith("\n") and int(line.split(",", 1)[0]) <= last
+    ]
     if kept != lines:
         write_atomically(path, "".join(kept))
 

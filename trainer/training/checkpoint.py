@@ -109,7 +109,15 @@ class Checkpointer(Callback):
     SAVE_SECONDS = 1.0
     SYNC_SECONDS = 10.0
 
-    def __init__(self, folder: Path, monitor: Monitor, every: int | None, callbacks, hashes: dict, before_save=lambda: None):
+    def __init__(
+        self,
+        folder: Path,
+        monitor: Monitor,
+        every: int | None,
+        callbacks,
+        hashes: dict,
+        before_save=lambda: None,
+    ):
         self.folder, self.monitor, self.every = folder, monitor, every
         self.callbacks = callbacks  # whose state_dict() goes into the checkpoint, this one's included
         self.hashes = hashes
@@ -120,7 +128,12 @@ class Checkpointer(Callback):
         folder.mkdir(exist_ok=True)
 
     def on_step_end(self, state, loss):
-        if self.every and state.step % self.every == 0 and state.batch_in_epoch < state.steps_per_epoch and not state.stop:
+        if (
+            self.every
+            and state.step % self.every == 0
+            and state.batch_in_epoch < state.steps_per_epoch
+            and not state.stop
+        ):
             self._save(state)
 
     def on_epoch_end(self, state, logs):
@@ -129,7 +142,11 @@ class Checkpointer(Callback):
         improved = self.monitor.improved(logs)  # first, so the saved state knows the new best
         if improved:
             self._best = None  # an earlier best not yet written is superseded
-        if state.stop or state.epoch >= state.epochs or time.monotonic() - self._saved_at >= self.SAVE_SECONDS:
+        if (
+            state.stop
+            or state.epoch >= state.epochs
+            or time.monotonic() - self._saved_at >= self.SAVE_SECONDS
+        ):
             self._save(state)
             if improved:
                 # `best` is this very `last`: a hard link costs no second write (files are only ever replaced whole).
@@ -168,15 +185,19 @@ class Checkpointer(Callback):
             save(self.folder / "best.npz", self._best, fsync=False)
             self._best = None
 
+
 LOOP_FIELDS = ("epoch", "step", "batch_in_epoch", "epoch_loss_sum", "epoch_rng_state", "history", "status")
 
 
 def snapshot(state, callbacks, hashes: dict) -> dict:
     """Everything a resumed run needs, as nested dicts of arrays and JSON values."""
     return {
-        "parameters": [p.data.copy() for p in state.model.parameters],  # a copy: it may be kept while training goes on
+        "parameters": [
+            p.data.copy() for p in state.model.parameters
+        ],  # a copy: it may be kept while training goes on
         "optimizer": state.optimizer.state_dict(),
-        "loop": {name: getattr(state, name) for name in LOOP_FIELDS} | {"history": list(state.history), "rng_state": state.rng.bit_generator.state},
+        "loop": {name: getattr(state, name) for name in LOOP_FIELDS}
+        | {"history": list(state.history), "rng_state": state.rng.bit_generator.state},
         "model_rng_state": _model_rng(state.model) and _model_rng(state.model).bit_generator.state,
         "callbacks": {key: cb.state_dict() for key, cb in keyed_by_class(callbacks).items()},
         **hashes,
@@ -187,7 +208,9 @@ def restore(state, content: dict, callbacks) -> None:
     """Put a snapshot back into the loop state, the model, the optimizer and the callbacks."""
     for p, saved in zip(state.model.parameters, content["parameters"], strict=True):
         if p.shape != saved.shape:
-            raise UserError(f"the checkpoint's parameters have shape {saved.shape}, the model's {p.shape}: it belongs to another model.")
+            raise UserError(
+                f"the checkpoint's parameters have shape {saved.shape}, the model's {p.shape}: it belongs to another model."
+            )
         p.data[...] = saved
     state.optimizer.load_state_dict(content["optimizer"])
     for name in LOOP_FIELDS:

@@ -54,7 +54,9 @@ class Diagnostics(Callback):
             if p.grad is not None:
                 self.sums[number] += math.sqrt(np.vdot(p.grad, p.grad).real)
         self.steps += 1
-        if state.batch_in_epoch == state.steps_per_epoch - 1:  # the epoch's last step: keep the weights it starts from
+        if (
+            state.batch_in_epoch == state.steps_per_epoch - 1
+        ):  # the epoch's last step: keep the weights it starts from
             self.before = [p.data.copy() for p in parameters]
 
     def on_epoch_end(self, state, logs):
@@ -62,7 +64,9 @@ class Diagnostics(Callback):
         for name, total, p, before in zip(self.names, self.sums, state.model.parameters, self.before):
             weight = np.linalg.norm(before)
             ratio = np.linalg.norm(p.data - before) / weight if weight > 0 else math.nan
-            rows.append(f"{state.epoch},{name},{total / max(self.steps, 1)!r},{'' if math.isnan(ratio) else repr(float(ratio))}\n")
+            rows.append(
+                f"{state.epoch},{name},{total / max(self.steps, 1)!r},{'' if math.isnan(ratio) else repr(float(ratio))}\n"
+            )
         with open(self.path, "a") as file:
             file.writelines(rows)
         self.sums = [0.0] * len(self.names)
@@ -77,12 +81,17 @@ def parameter_names(model) -> list[str]:
 
 def learning_rate_warnings(losses: list[float], lr: float | None) -> list[str]:
     """Warnings about the learning rate from the training loss of each epoch (empty when all looks well)."""
-    smaller = lambda factor: f"try lr {lr / factor:.3g}" if lr else f"try a learning rate {factor} times smaller"  # noqa: E731
+
+    def smaller(factor):
+        return f"try lr {lr / factor:.3g}" if lr else f"try a learning rate {factor} times smaller"
+
     epochs = len(losses)
     if epochs < 4:
         return []
     if not all(map(math.isfinite, losses)):
-        return [f"the training loss became {next(v for v in losses if not math.isfinite(v))}: the steps are far too large; {smaller(10)}."]
+        return [
+            f"the training loss became {next(v for v in losses if not math.isfinite(v))}: the steps are far too large; {smaller(10)}."
+        ]
     transitions = epochs - 2  # from the second epoch on: the first one starts from untrained weights
     rises = sum(after > (1 + RISE) * before for before, after in zip(losses[1:], losses[2:]))
     if 2 <= rises and transitions / 5 <= rises < 0.75 * transitions:  # up and down, not only up
@@ -91,7 +100,9 @@ def learning_rate_warnings(losses: list[float], lr: float | None) -> list[str]:
             f"The steps overshoot the minimum; {smaller(3)}."
         ]
     if losses[-1] > losses[0]:
-        return [f"the training loss grew from {losses[0]:.4g} to {losses[-1]:.4g}: the learning rate is too large; {smaller(10)}."]
+        return [
+            f"the training loss grew from {losses[0]:.4g} to {losses[-1]:.4g}: the learning rate is too large; {smaller(10)}."
+        ]
     if epochs < 8:
         return []
     level = max(losses[epochs // 2 :])  # the top of the band the loss ends in
@@ -105,7 +116,10 @@ def learning_rate_warnings(losses: list[float], lr: float | None) -> list[str]:
             f"it there; {smaller(3)} to see whether it goes lower (or, if this is as low as it gets, train {settled} epochs)."
         ]
     last_quarter = losses[-max(2, epochs // 4) :]
-    if all(after < before for before, after in zip(last_quarter, last_quarter[1:])) and last_quarter[-1] < 0.9 * last_quarter[0]:
+    if (
+        all(after < before for before, after in zip(last_quarter, last_quarter[1:]))
+        and last_quarter[-1] < 0.9 * last_quarter[0]
+    ):
         larger = f"try lr {3 * lr:.3g}" if lr else "try a learning rate 3 times larger"
         return [
             f"the training loss is still falling fast at the end ({1 - last_quarter[-1] / last_quarter[0]:.0%} over the last "

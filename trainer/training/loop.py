@@ -50,7 +50,11 @@ def fit(state: LoopState, loss_fn, train, val, *, batch_size: int, callbacks=(),
             if state.batch_in_epoch < state.steps_per_epoch:
                 break  # stopped mid-epoch
             state.batch_in_epoch = 0
-            logs = {"epoch": state.epoch, "train_loss": state.epoch_loss_sum / len(X), "val_loss": evaluate(state.model, loss_fn, val)}
+            logs = {
+                "epoch": state.epoch,
+                "train_loss": state.epoch_loss_sum / len(X),
+                "val_loss": evaluate(state.model, loss_fn, val),
+            }
             state.history.append(logs)
             hooks.on_epoch_end(state, logs)
     if state.status == "running":
@@ -76,6 +80,7 @@ class AllRows:
     def __getitem__(self, window: slice) -> slice:
         return slice(None)
 
+
 ALL_ROWS = AllRows()
 
 
@@ -88,7 +93,9 @@ def evaluate(model, loss_fn, split, chunk: int = 8192) -> float | None:
     total = 0.0
     with evaluation_mode(model):
         for start in range(0, len(X), chunk):
-            total += loss_fn(model(X[start : start + chunk]), y[start : start + chunk]).item() * len(X[start : start + chunk])
+            total += loss_fn(model(X[start : start + chunk]), y[start : start + chunk]).item() * len(
+                X[start : start + chunk]
+            )
     return total / len(X)
 
 

@@ -56,7 +56,12 @@ class EarlyStopping(Callback):
                 p.data[...] = best
 
     def state_dict(self) -> dict:
-        return {"best": self.monitor.best, "wait": self.wait, "best_epoch": self.best_epoch, "best_parameters": self.best_parameters}
+        return {
+            "best": self.monitor.best,
+            "wait": self.wait,
+            "best_epoch": self.best_epoch,
+            "best_parameters": self.best_parameters,
+        }
 
     def load_state_dict(self, saved: dict) -> None:
         self.monitor.best, self.wait, self.best_epoch = saved["best"], saved["wait"], saved["best_epoch"]
@@ -79,11 +84,16 @@ class DivergenceGuard(Callback):
         self.recent.append(loss)
         if not math.isfinite(loss):
             return self._diverge(state, f"the loss became {loss}")
-        self.smoothed = loss if self.smoothed is None else (1 - self.SMOOTHING) * self.smoothed + self.SMOOTHING * loss
+        self.smoothed = (
+            loss if self.smoothed is None else (1 - self.SMOOTHING) * self.smoothed + self.SMOOTHING * loss
+        )
         self.first = self.smoothed if self.first is None else self.first
         self.best = self.smoothed if self.best is None else min(self.best, self.smoothed)
         if self.smoothed > self.factor * self.best and self.smoothed > self.first:
-            self._diverge(state, f"the loss rose to {self.smoothed:.4g}, over {self.factor:g} times its best ({self.best:.4g})")
+            self._diverge(
+                state,
+                f"the loss rose to {self.smoothed:.4g}, over {self.factor:g} times its best ({self.best:.4g})",
+            )
 
     def on_epoch_end(self, state, logs):
         if state.status == "running" and not all(np.isfinite(p.data).all() for p in state.model.parameters):
@@ -91,13 +101,17 @@ class DivergenceGuard(Callback):
 
     def _diverge(self, state, what: str) -> None:
         state.stop, state.status = True, "diverged"
-        self.message = explain_divergence(what, state.step, list(self.recent), state.optimizer.lr, self.standardized)
+        self.message = explain_divergence(
+            what, state.step, list(self.recent), state.optimizer.lr, self.standardized
+        )
 
 
 def explain_divergence(what: str, step: int, losses: list[float], lr: float, standardized: bool) -> str:
     """A beginner's explanation, with advice chosen from what the losses did."""
     shown = ", ".join(f"{loss:.4g}" for loss in losses)
-    text = [f"Training diverged at step {step}: {what}. The last losses were {shown}; the learning rate was {lr:g}."]
+    text = [
+        f"Training diverged at step {step}: {what}. The last losses were {shown}; the learning rate was {lr:g}."
+    ]
     if not standardized:
         text.append(
             "The features are not standardized: features with large values make the gradient large in their "

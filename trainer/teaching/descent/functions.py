@@ -19,20 +19,31 @@ from pydantic import Field
 
 from trainer.registry import Registry
 
-MATH_FUNCTIONS = {"sin": mg.sin, "cos": mg.cos, "exp": mg.exp, "log": mg.log, "sqrt": mg.sqrt, "abs": mg.abs, "tanh": mg.tanh}
+MATH_FUNCTIONS = {
+    "sin": mg.sin,
+    "cos": mg.cos,
+    "exp": mg.exp,
+    "log": mg.log,
+    "sqrt": mg.sqrt,
+    "abs": mg.abs,
+    "tanh": mg.tanh,
+}
 
 CONSTANTS = {"pi": math.pi}
 
 VARIABLES = ("x", "y")
 
-_BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv, ast.Pow: operator.pow}
+_BINARY = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.Pow: operator.pow,
+}
 
 _UNARY = {ast.USub: operator.neg, ast.UAdd: operator.pos}
 
-_ALLOWED = (
-    "numbers, x, y, pi, + - * / ** (power), parentheses and the functions "
-    + ", ".join(MATH_FUNCTIONS)
-)
+_ALLOWED = "numbers, x, y, pi, + - * / ** (power), parentheses and the functions " + ", ".join(MATH_FUNCTIONS)
 
 # What a user most likely meant by the syntax that is not allowed.
 _NAMES_OF_SYNTAX = {
@@ -57,6 +68,7 @@ _OPERATOR_HINTS = {ast.BitXor: " (write x**2 for a power, not x^2)", ast.FloorDi
 class FormulaError(ValueError):
     """A formula that cannot be read or uses something not on the list."""
 
+
 MAX_LENGTH = 1000  # characters: a formula is a line, and parsing stays cheap
 
 
@@ -78,7 +90,10 @@ def parse_formula(text: str) -> ast.Expression:
 
 def _check(node: ast.AST) -> None:
     """Refuse anything not on the list, naming it; recurse into what is allowed."""
-    refuse = lambda what, hint="": FormulaError(f"{what} is not allowed{hint}; a formula may use only {_ALLOWED}")  # noqa: E731
+
+    def refuse(what, hint=""):
+        return FormulaError(f"{what} is not allowed{hint}; a formula may use only {_ALLOWED}")
+
     match node:
         case ast.Expression(body=body):
             children = [body]
@@ -92,7 +107,9 @@ def _check(node: ast.AST) -> None:
             if name in MATH_FUNCTIONS:
                 raise FormulaError(f'the function "{name}" needs its argument in parentheses: {name}(x)')
             if name not in VARIABLES and name not in CONSTANTS:
-                close = difflib.get_close_matches(name, [*VARIABLES, *CONSTANTS, *MATH_FUNCTIONS], n=1, cutoff=0.6)
+                close = difflib.get_close_matches(
+                    name, [*VARIABLES, *CONSTANTS, *MATH_FUNCTIONS], n=1, cutoff=0.6
+                )
                 raise refuse(f'the name "{name}"' + (f' (did you mean "{close[0]}"?)' if close else ""))
             children = []
         case ast.BinOp(op=op, left=left, right=right):
@@ -118,8 +135,18 @@ def _check(node: ast.AST) -> None:
 
 
 def _symbol(op: ast.AST) -> str:
-    symbols = {ast.Mod: "%", ast.FloorDiv: "//", ast.MatMult: "@", ast.BitXor: "^", ast.BitAnd: "&", ast.BitOr: "|",
-               ast.LShift: "<<", ast.RShift: ">>", ast.Invert: "~", ast.Not: "not"}
+    symbols = {
+        ast.Mod: "%",
+        ast.FloorDiv: "//",
+        ast.MatMult: "@",
+        ast.BitXor: "^",
+        ast.BitAnd: "&",
+        ast.BitOr: "|",
+        ast.LShift: "<<",
+        ast.RShift: ">>",
+        ast.Invert: "~",
+        ast.Not: "not",
+    }
     return symbols.get(type(op), type(op).__name__)
 
 
@@ -129,7 +156,9 @@ def evaluate(node: ast.AST, x, y):
         case ast.Expression(body=body):
             return evaluate(body, x, y)
         case ast.Constant(value=value):
-            return np.float64(value)  # IEEE arithmetic: 1/0 is inf and 9**9**9 overflows to inf, neither raises nor hangs
+            return np.float64(
+                value
+            )  # IEEE arithmetic: 1/0 is inf and 9**9**9 overflows to inf, neither raises nor hangs
         case ast.Name(id="x"):
             return x
         case ast.Name(id="y"):
@@ -175,6 +204,7 @@ def _number(value: float) -> str:
     """A number as the formula should show it: 10 rather than 10.0, and exactly (repr) otherwise."""
     return repr(value).removesuffix(".0")
 
+
 FUNCTIONS = Registry("function")
 
 Positive = Annotated[float, Field(gt=0)]
@@ -195,7 +225,9 @@ def bowl(a: Positive = 10.0) -> Surface:
 @FUNCTIONS.register("rosenbrock")
 def rosenbrock(a: float = 1.0, b: Positive = 100.0) -> Surface:
     """(a - x)**2 + b*(y - x**2)**2: a curved, flat-bottomed valley; the minimum (a, a**2) is slow to reach."""
-    return Surface(f"({_number(a)} - x)**2 + {_number(b)}*(y - x**2)**2", window=((-2, 2), (-1, 3)), minima=((a, a * a),))
+    return Surface(
+        f"({_number(a)} - x)**2 + {_number(b)}*(y - x**2)**2", window=((-2, 2), (-1, 3)), minima=((a, a * a),)
+    )
 
 
 @FUNCTIONS.register("himmelblau")

@@ -8,6 +8,7 @@ import numpy as np
 
 CONVERGED = 1e-3  # the gradient shrank to this share of its size at the start
 
+
 class Row(NamedTuple):
     """One point of a path: the point after `step` updates, f and its gradient there, and the
     learning rate of the update that leaves it (None at the last point)."""

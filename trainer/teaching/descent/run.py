@@ -28,7 +28,6 @@ from trainer.training.loop import fit
 NO_DATA = (np.zeros((1, 0)), np.zeros((1, 0)))  # one row with no columns: one step per "epoch"
 
 
-
 @dataclass
 class DescentRun:
     folder: Path
@@ -86,23 +85,31 @@ def descend(config: DescentConfig | str | Path, overrides=(), *, runs_dir="runs"
         config = load_descent_config(config, overrides)
     surface = config.surface()
     check_start(surface, config.start)
-    optimizers = [(label(block), OPTIMIZERS.build(block)) for block in config.optimizers()]  # errors before the folder
+    optimizers = [
+        (label(block), OPTIMIZERS.build(block)) for block in config.optimizers()
+    ]  # errors before the folder
     folder = make_run_folder(Path(runs_dir), config.name, Point(surface, config.start))
     write_atomically(folder / "config.yaml", yaml.safe_dump(config.to_dict(), sort_keys=False))
     descents = [
-        descend_once(surface, config.start, optimizer, config.steps, name, [*_schedule(config, optimizer), *callbacks])
+        descend_once(
+            surface, config.start, optimizer, config.steps, name, [*_schedule(config, optimizer), *callbacks]
+        )
         for name, optimizer in optimizers
     ]
     write_trajectories(folder / "trajectory.csv", descents)
     from trainer.teaching.descent.plots import plot_descent
 
-    plot_descent(folder / "descent.png", surface, descents, title=config.function.type if config.function else "")
+    plot_descent(
+        folder / "descent.png", surface, descents, title=config.function.type if config.function else ""
+    )
     return DescentRun(folder, config, surface, descents)
 
 
 def descend_once(surface: Surface, start, optimizer, steps: int, name: str, callbacks=()) -> Descent:
     point, trajectory = Point(surface, start), Trajectory()
-    state = LoopState(point, optimizer, epochs=steps, steps_per_epoch=1, rng=np.random.default_rng(0))  # orders one row
+    state = LoopState(
+        point, optimizer, epochs=steps, steps_per_epoch=1, rng=np.random.default_rng(0)
+    )  # orders one row
     with np.errstate(all="ignore"):  # a diverging path overflows: that is the lesson, not an error
         fit(state, _value_of_f, NO_DATA, None, batch_size=1, callbacks=[trajectory, *callbacks])
         trajectory.rows.append(point.row(state.step, None))
@@ -114,7 +121,11 @@ def _schedule(config: DescentConfig, optimizer) -> list:
     a descent's "epoch" is one step, so warmup_epochs and step_size count steps."""
     if config.schedule is None:
         return []
-    return [LearningRateSchedule(build_schedule(config.schedule, optimizer.lr, steps_per_epoch=1, total_steps=config.steps))]
+    return [
+        LearningRateSchedule(
+            build_schedule(config.schedule, optimizer.lr, steps_per_epoch=1, total_steps=config.steps)
+        )
+    ]
 
 
 def check_start(surface: Surface, start) -> None:
@@ -132,7 +143,12 @@ def check_start(surface: Surface, start) -> None:
 def label(block: Component) -> str:
     """'sgd lr=0.1 momentum=0.9': the optimizer and the options that differ from their defaults."""
     fields = type(block).model_fields
-    return " ".join([block.type, *(f"{key}={value}" for key, value in block.options().items() if value != fields[key].default)])
+    return " ".join(
+        [
+            block.type,
+            *(f"{key}={value}" for key, value in block.options().items() if value != fields[key].default),
+        ]
+    )
 
 
 def write_trajectories(path: Path, descents: list[Descent]) -> None:
