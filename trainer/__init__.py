@@ -1,4 +1,15 @@
-"""trainer: a config-driven training framework on MyGrad."""
+"""trainer: a config-driven training framework on MyGrad.
+
+The package's layers, bottom to top (a module imports only from its own layer's package or below):
+    trainer.errors, contracts, registry, usercode, files   the base every layer speaks
+    trainer.nn, trainer.optim, trainer.data                 components, each in its registry
+    trainer.config                                          YAML -> a validated Config
+    trainer.training                                        the loop and its callbacks
+    trainer.runs                                            an experiment, its run folder, evaluation
+    trainer.sweeps, trainer.teaching                        many runs; the teaching tools
+    trainer.cli                                             the command line
+This module is the Python API; it imports what it needs on use, so `import trainer` stays light.
+"""
 
 
 def train(config=None, overrides=(), **options):

@@ -1,1 +1,4 @@
-"""TODO"""
+"""Optimization: optimizers (OPTIMIZERS), learning-rate schedules (SCHEDULES) and gradient clipping.
+
+May import: the base modules (trainer.contracts, errors, registry, usercode, files).
+"""
