@@ -4,16 +4,17 @@ A component's signature is its schema: the keyword arguments a config block may 
 parameters of the registered callable, with their annotations and defaults. Arguments the
 framework supplies itself (the data's width, a random generator, ...) are named in `provided`
 and left out of the schema. A name with a colon (`file.py:Name`, `package.module:Name`) is a
-user's own class or function, loaded by `trainer.external` and checked the same way.
+user's own class or function, loaded by `trainer.usercode` and checked the same way.
 """
 
+import functools
 import inspect
 from collections.abc import Callable
 from typing import Any
 
 import pydantic
 
-from trainer import usercode as external
+from trainer import usercode
 from trainer.errors import ConfigError, UserError, did_you_mean
 
 
@@ -43,7 +44,7 @@ class Registry:
         self.provided = provided
         self.base = base
         self._entries: dict[str, Callable] = {}
-        self._schemas: dict[str, type[Component]] = {}
+        self._schemas: dict[tuple[str, Callable], type[Component]] = {}
 
     def register(self, name: str):
         def add(factory: Callable) -> Callable:
@@ -58,10 +59,10 @@ class Registry:
         return sorted(self._entries)
 
     def get(self, name: str) -> Callable:
-        if external.is_external(name):
-            found = external.load(name)
+        if usercode.is_external(name):
+            found = usercode.load(name)
             if self.plain_functions_are_entries and inspect.isfunction(found):
-                return lambda: found
+                return _returning(found)
             return found
         try:
             return self._entries[name]
@@ -78,9 +79,13 @@ class Registry:
 
     def schema(self, name: str) -> type[Component]:
         """A pydantic model of the config block for entry `name`, built from its signature."""
-        if name not in self._schemas:
-            self._schemas[name] = self._schema_from_signature(name, self.get(name))
-        return self._schemas[name]
+        factory = self.get(name)
+        if (
+            name,
+            factory,
+        ) not in self._schemas:  # a user's edited file gives a new factory, maybe a new signature
+            self._schemas[name, factory] = self._schema_from_signature(name, factory)
+        return self._schemas[name, factory]
 
     def _schema_from_signature(self, name: str, factory: Callable) -> type[Component]:
         fields = {}
@@ -102,7 +107,14 @@ class Registry:
         except TypeError as error:  # e.g. a user's class whose __init__ takes **kwargs but needs more
             raise UserError(
                 f"{self.kind} {component.type} cannot be built from its config block: {error}. "
-                f"Its signature is {external.describe_signature(factory)}; the framework supplies "
+                f"Its signature is {usercode.describe_signature(factory)}; the framework supplies "
                 f"{', '.join(self.provided) or 'nothing'}, the config block the rest."
             ) from None
         return factory(**component.options(), **supplied)
+
+
+@functools.cache
+def _returning(entry: Callable) -> Callable:
+    """A factory without options that gives `entry` itself (a user's plain-function loss is the loss);
+    one per function, so the schema cached for it is found again."""
+    return lambda: entry

@@ -1,19 +1,24 @@
 """Students' own code in a config: `type: path/to/file.py:Name` or `type: package.module:Name`.
 
 A file path is relative to the config file; `absolute_type` rewrites it to an absolute path, so the
-run folder's config.yaml works from anywhere. A file is imported once per process.
+run folder's config.yaml works from anywhere. A file is imported again when its content changed
+since it was last imported in this process (a notebook user edits it and trains again), and not
+otherwise (two runs of one config share the module, and its classes stay the same objects).
 """
 
+import hashlib
 import importlib
 import importlib.util
 import inspect
+import itertools
 import sys
 import traceback
 from pathlib import Path
 
 from trainer.errors import ConfigError, did_you_mean
 
-_modules: dict[str, object] = {}
+_modules: dict[str, tuple[bytes, object]] = {}  # by the file's path: (its content's digest, its module)
+_module_numbers = itertools.count()  # every import of a file gets a module name of its own
 
 
 def is_external(type_name: str) -> bool:
@@ -63,17 +68,22 @@ def _import_file(source: str):
         raise ConfigError(
             f"file {path} does not exist (a relative path is read from the config file's folder)."
         )
-    key = str(path)
-    if key not in _modules:
-        spec = importlib.util.spec_from_file_location(f"students_code_{len(_modules)}_{path.stem}", path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module  # dataclasses and pickling look a class's module up there
-        try:
-            spec.loader.exec_module(module)
-        except Exception as error:
-            raise ConfigError(f"importing {path} failed: {_where_in(path, error)}") from None
-        _modules[key] = module
-    return _modules[key]
+    key = str(path.resolve())
+    digest = hashlib.sha256(path.read_bytes()).digest()
+    if key in _modules and _modules[key][0] == digest:
+        return _modules[key][1]
+    spec = importlib.util.spec_from_file_location(f"students_code_{next(_module_numbers)}_{path.stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses and pickling look a class's module up there
+    try:
+        spec.loader.exec_module(module)
+    except Exception as error:
+        del sys.modules[spec.name]
+        raise ConfigError(f"importing {path} failed: {_where_in(path, error)}") from None
+    if key in _modules:  # the file changed: its old module goes
+        sys.modules.pop(_modules[key][1].__name__, None)
+    _modules[key] = (digest, module)
+    return module
 
 
 def _import_module(source: str):

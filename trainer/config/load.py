@@ -15,7 +15,7 @@ import annotated_types
 import pydantic
 import yaml
 
-from trainer import usercode as external
+from trainer import usercode
 from trainer.config.schema import COMPONENTS, Config, Locations, RunConfig
 from trainer.config.yamlfile import load_yaml, parse_value
 from trainer.errors import ConfigError, did_you_mean
@@ -24,7 +24,7 @@ from trainer.registry import Registry
 
 def load_config(path: str | Path, overrides: list[str] = ()) -> Config:
     """Read, override and validate a training config file. Raises ConfigError with a message for the user."""
-    # the sweep block is read by trainer.sweep_space; a single run ignores it
+    # the sweep block is read by trainer.sweeps.space; a single run ignores it
     config = load_validated(path, overrides, Config, COMPONENTS, ignore=("sweep",))
     problems = _unlogged_monitors(config, config._locations)
     if problems:
@@ -97,14 +97,14 @@ def _validate(
 
     def component(loc: tuple, block, registry: Registry):
         block, schema = _component(loc, block, registry, locations, problems, base_dir)
-        if schema is not Any and external.is_external(block["type"]):
+        if schema is not Any and usercode.is_external(block["type"]):
             provided = (
                 f"; the framework supplies {', '.join(registry.provided)} itself."
                 if registry.provided
                 else "."
             )
             signatures[loc] = (
-                f" The signature is {external.describe_signature(registry.get(block['type']))}{provided}"
+                f" The signature is {usercode.describe_signature(registry.get(block['type']))}{provided}"
             )
         return block, schema
 
@@ -155,8 +155,8 @@ def _component(
     """Normalize `name` or {type: name, ...} and find the schema for its options."""
     if isinstance(block, str):
         block = {"type": block}
-    if isinstance(block, dict) and isinstance(block.get("type"), str) and external.is_external(block["type"]):
-        block["type"] = external.absolute_type(block["type"], base_dir)
+    if isinstance(block, dict) and isinstance(block.get("type"), str) and usercode.is_external(block["type"]):
+        block["type"] = usercode.absolute_type(block["type"], base_dir)
     key = ".".join(map(str, loc))
     known = ", ".join(registry.names())
     if not isinstance(block, dict) or not isinstance(block.get("type"), str):

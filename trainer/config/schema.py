@@ -57,7 +57,7 @@ class TrainerSettings(pydantic.BaseModel):
     # Threads of the BLAS library (matrix products). One is fastest for the small matrices of a
     # classroom model, and steady: with two, many processes ran several times slower (benchmarks/).
     blas_threads: Annotated[int, Field(ge=1)] = 1
-    diagnostics: bool = False  # diagnostics.csv and .png: gradient norms and update ratios per parameter (trainer.diagnostics)
+    diagnostics: bool = False  # diagnostics.csv and .png: gradient norms and update ratios per parameter (trainer.training.diagnostics)
 
 
 class Regularization(pydantic.BaseModel):

@@ -80,7 +80,7 @@ def npz(path: InputFile, x_key: str = "X", y_key: str = "y", task: Task = "auto"
 def npy(x_path: InputFile, y_path: InputFile, task: Task = "auto", mmap: bool = False) -> Dataset:
     """Two NumPy .npy files: the inputs (N, features) and the targets (N,) or (N, outputs). With
     `mmap: true` they are opened as memory maps and read a batch at a time, for data larger than
-    memory (see trainer.outofcore)."""
+    memory (see trainer.data.outofcore)."""
     source = f"{x_path} and {y_path}"
     X, y, task = _checked(
         *(np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False) for path in (x_path, y_path)),

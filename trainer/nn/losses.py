@@ -71,7 +71,7 @@ def built_in(name: str, expects: str):
 @built_in("mse", expects="values")
 def mse():
     """Mean squared error, averaged over the batch (and the outputs): mg.mean((prediction - target) ** 2),
-    computed as one MyGrad operation (trainer/ops.py)."""
+    computed as one MyGrad operation (trainer/nn/ops.py)."""
     return mean_squared_error
 
 
@@ -109,7 +109,7 @@ def bce():
 @built_in("cross_entropy", expects="classes")
 def cross_entropy():
     """Softmax cross-entropy: -log softmax(logits)[label], averaged over the batch; the same as
-    mygrad.nnet.softmax_crossentropy, computed as one lean MyGrad operation (trainer/ops.py)."""
+    mygrad.nnet.softmax_crossentropy, computed as one lean MyGrad operation (trainer/nn/ops.py)."""
     return softmax_cross_entropy
 
 

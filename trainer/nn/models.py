@@ -42,7 +42,7 @@ class Linear:
         self.bias = mg.tensor(np.zeros(n_outputs))
 
     def __call__(self, x):
-        return dense(x, self.weight, self.bias)  # x @ W + b, as one MyGrad operation (trainer/ops.py)
+        return dense(x, self.weight, self.bias)  # x @ W + b, as one MyGrad operation (trainer/nn/ops.py)
 
     @property
     def parameters(self) -> tuple[mg.Tensor, ...]:
@@ -86,7 +86,7 @@ INITIALIZERS = {
 # The activations of mygrad.nnet by name, with the initialization that keeps their signal's
 # variance steady through the layers (He for the ReLU family, Glorot for the saturating ones, LeCun for SELU).
 ACTIVATIONS = {
-    "relu": (relu, "he_normal"),  # mygrad.nnet.relu as a leaner operation (trainer/ops.py)
+    "relu": (relu, "he_normal"),  # mygrad.nnet.relu as a leaner operation (trainer/nn/ops.py)
     "leaky_relu": (lambda x: nnet.leaky_relu(x, slope=0.01), "he_normal"),
     "elu": (lambda x: nnet.elu(x, alpha=1.0), "he_normal"),
     "selu": (nnet.selu, "lecun_normal"),

@@ -1,25 +1,27 @@
 """Plots in the run folder: the loss curves, drawn from its CSV logs (so a finished run can be
-re-plotted), and what the model learned, where two dimensions can show it."""
+re-plotted), and what the model learned, where two dimensions can show it.
+
+
+Figures are `matplotlib.figure.Figure` objects drawn without pyplot: the library never touches
+pyplot's state or the backend (a notebook's inline plots keep working), and a figure is freed with
+its last reference.
+"""
 
 import csv
 import math
 from pathlib import Path
 
-import matplotlib
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")  # files only: no window, works on machines without a screen
+from trainer.training.callbacks import read_log
 
 
 def _columns(path: Path) -> dict[str, list[float]]:
-    if not path.exists():  # e.g. a run that diverged in its first epoch has no epochs.csv
-        return {}
-    with open(path, newline="") as file:
-        rows = list(csv.DictReader(file))
+    """A CSV log by column, empty cells as NaN (matplotlib leaves a gap there)."""
+    rows = read_log(path)
     return {
-        key: [float(row[key]) if row[key] else float("nan") for row in rows]
-        for key in (rows[0] if rows else {})
+        key: [math.nan if row[key] is None else row[key] for row in rows] for key in (rows[0] if rows else {})
     }
 
 
@@ -40,16 +42,21 @@ def scale_loss_axis(axes, losses: list[float], start: float) -> None:
         axes.set_ylim(low / 2 if log else low - 0.05 * (ceiling - low), ceiling)
 
 
-def save(figure, path: Path) -> None:
-    """Write the figure as a PNG and free it."""
+def figure_with_axes(figsize: tuple[float, float], **options):
+    """(figure, axes) of a new Figure, as pyplot.subplots gives them but without pyplot."""
+    figure = Figure(figsize=figsize)
+    return figure, figure.subplots(**options)
+
+
+def save(figure: Figure, path: Path) -> None:
+    """Write the figure as a PNG."""
     figure.savefig(path, dpi=110)
-    plt.close(figure)
 
 
 def plot_losses(folder: Path) -> Path:
     """loss.png: the loss of every mini-batch (faint), the training and validation loss per epoch."""
     steps, epochs = _columns(folder / "steps.csv"), _columns(folder / "epochs.csv")
-    figure, axes = plt.subplots(figsize=(7, 4.5))
+    figure, axes = figure_with_axes((7, 4.5))
     if steps:
         per_epoch = max(steps["step"]) / max(epochs["epoch"]) if epochs else 1.0
         axes.plot(
@@ -101,7 +108,7 @@ def plot_model(folder: Path, experiment) -> Path | None:
         return predict(experiment.model, grid if mean is None else (grid - mean) / scale)
 
     if dataset.task == "classification" and X.shape[1] == 2:
-        figure, axes = plt.subplots(figsize=(6, 5.5))
+        figure, axes = figure_with_axes((6, 5.5))
         low, high = X.min(axis=0), X.max(axis=0)
         margin = 0.05 * (high - low)
         a, b = np.meshgrid(*(np.linspace(lo - m, hi + m, 300) for lo, hi, m in zip(low, high, margin)))
@@ -116,7 +123,7 @@ def plot_model(folder: Path, experiment) -> Path | None:
         axes.set_title(f"{folder.parent.name}: decision regions and the data")
         path = folder / "decision_boundary.png"
     elif dataset.task == "regression" and X.shape[1] == 1 and y.shape[1] == 1:
-        figure, axes = plt.subplots(figsize=(7, 4.5))
+        figure, axes = figure_with_axes((7, 4.5))
         grid = np.linspace(X.min(), X.max(), 400).reshape(-1, 1)
         axes.scatter(X[:, 0], y[:, 0], s=8, alpha=0.5, color="tab:gray", label="data")
         axes.plot(grid[:, 0], outputs(grid)[:, 0], color="tab:red", lw=2, label="model")
@@ -136,7 +143,8 @@ def plot_diagnostics(folder: Path) -> Path:
     """diagnostics.png: per parameter, the gradient norm and the update-to-weight ratio of each epoch."""
     with open(folder / "diagnostics.csv", newline="") as file:
         rows = list(csv.DictReader(file))
-    figure, (grad_axes, ratio_axes) = plt.subplots(1, 2, figsize=(11, 4.2), layout="constrained")
+    figure = Figure(figsize=(11, 4.2), layout="constrained")
+    grad_axes, ratio_axes = figure.subplots(1, 2)
     for name in dict.fromkeys(row["parameter"] for row in rows):
         mine = [row for row in rows if row["parameter"] == name]
         epochs = [int(row["epoch"]) for row in mine]
@@ -155,6 +163,5 @@ def plot_diagnostics(folder: Path) -> Path:
         axes.legend(fontsize=8)
     figure.suptitle(f"{folder.parent.name}: what each step does to each parameter", fontsize=10)
     path = folder / "diagnostics.png"
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
+    save(figure, path)
     return path

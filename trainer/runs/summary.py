@@ -9,7 +9,7 @@ from trainer.training.metrics import final_scores
 
 def summarize(config, experiment, state, folder, seconds, callbacks: RunCallbacks) -> dict:
     """summary.json. Every key is there whatever the outcome (null when it does not apply), so that a
-    grader can rely on them and `--expect` can check the names it is given before training (trainer.grading)."""
+    grader can rely on them and `--expect` can check the names it is given before training (trainer.teaching.grading)."""
     last = state.history[-1] if state.history else {}
     diverged = state.status == "diverged"
     summary = {

@@ -53,11 +53,11 @@ def markdown(table: list[dict]) -> list[str]:
 def plot_curves(folder: Path, sweep, outcomes: dict) -> Path:
     """curves.png: every trial's validation loss (training loss without a validation split) per epoch,
     on one set of axes, labelled by its swept values."""
-    from trainer.runs.plots import plt, save, scale_loss_axis
+    from trainer.runs.plots import figure_with_axes, save, scale_loss_axis
 
     rows = [epoch for outcome in outcomes.values() for epoch in outcome.epochs]
     key = "val_loss" if any(_finite(epoch.get("val_loss")) for epoch in rows) else "train_loss"
-    figure, axes = plt.subplots(figsize=(8, 5))
+    figure, axes = figure_with_axes((8, 5))
     curves = {
         _label(trial, outcomes[trial.id].status): [epoch.get(key) for epoch in outcomes[trial.id].epochs]
         for trial in sweep.trials

@@ -34,6 +34,7 @@ from trainer.errors import ConfigError, UserError
 from trainer.files import write_atomically
 from trainer.runs.folder import make_timestamped_folder
 from trainer.sweeps.space import Space, Trial, expand, parse_distribution, read_space
+from trainer.training.callbacks import read_log
 
 FINISHED = (
     "completed",
@@ -239,19 +240,9 @@ def read_outcome(folder: Path) -> Outcome:
     if not summary_path.exists():
         return Outcome("not run")
     summary = json.loads(summary_path.read_text())
-    epochs = _read_epochs(epochs_path) if epochs_path.exists() else []
+    epochs = read_log(epochs_path)
     best = (summary.get("best") or {}).get("value")
     return Outcome(summary["status"], epochs, best, summary.get("seconds"), summary.get("error"))
-
-
-def _read_epochs(path: Path) -> list[dict]:
-    import csv
-
-    with open(path, newline="") as file:
-        return [
-            {key: float(value) if value else None for key, value in row.items()}
-            for row in csv.DictReader(file)
-        ]
 
 
 @contextlib.contextmanager

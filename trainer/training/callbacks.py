@@ -1,6 +1,7 @@
 """Optional behaviour of the loop as callbacks, as in Keras: the dispatch of hooks (`Hooks`), the
 progress bar and the CSV logs. The hooks themselves are `trainer.contracts.Callback`."""
 
+import csv
 import math
 from pathlib import Path
 
@@ -119,6 +120,18 @@ class CSVLogger(Callback):
         self.rows.clear()
         self.steps.flush()
         self.epochs.flush()
+
+
+def read_log(path: Path) -> list[dict[str, float | None]]:
+    """The rows of a CSV log this module wrote (steps.csv, epochs.csv), numbers as floats and empty
+    cells (no validation split, a value that was not finite) as None; [] when there is no file yet."""
+    if not path.exists():  # e.g. a run that diverged in its first epoch has no epochs.csv
+        return []
+    with open(path, newline="") as file:
+        return [
+            {key: float(value) if value else None for key, value in row.items()}
+            for row in csv.DictReader(file)
+        ]
 
 
 def keep_rows(path: Path, header: str | None, last: int) -> None:

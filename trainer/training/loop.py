@@ -65,7 +65,7 @@ def fit(state: LoopState, loss_fn, train, val, *, batch_size: int, callbacks=(),
 
 def batch_order(X, rng: np.random.Generator, batch_size: int):
     """This epoch's order of the rows: `order[start:stop]` picks a batch's rows."""
-    if hasattr(X, "epoch_order"):  # data read from disk by blocks (trainer.outofcore)
+    if hasattr(X, "epoch_order"):  # data read from disk by blocks (trainer.data.outofcore)
         return X.epoch_order(rng)
     if batch_size >= len(X):
         # One batch of every row: its order would change nothing but the rounding of the mean, and

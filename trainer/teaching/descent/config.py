@@ -6,7 +6,7 @@
     schedule: {type: exponential, gamma: 0.9}   # optional; here an "epoch" is one step
     steps: 50
 
-Loaded, overridden and checked by the same code as a training config (trainer.config), so errors
+Loaded, overridden and checked by the same code as a training config (trainer.config.load), so errors
 read the same way: key, value, what is allowed, file and line.
 """
 

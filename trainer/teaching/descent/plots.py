@@ -3,9 +3,11 @@
 import math
 from pathlib import Path
 
+import matplotlib
 import numpy as np
+from matplotlib.figure import Figure
 
-from trainer.runs.plots import plt
+from trainer.runs.plots import save
 from trainer.teaching.descent.functions import Surface
 from trainer.teaching.descent.paths import Descent
 
@@ -21,7 +23,7 @@ MAX_ZOOM_OUT = 3.0  # a path may widen the view to at most this many times the f
 def plot_descent(path: Path, surface: Surface, descents: list[Descent], title: str) -> Path:
     """`title` names the function ("" for a formula of the user's); the formula follows it. A formula
     without y is drawn as a curve with tangent lines (the derivative), otherwise as contour lines."""
-    figure = plt.figure(figsize=(13, 6.4), layout="constrained")
+    figure = Figure(figsize=(13, 6.4), layout="constrained")
     grid = figure.add_gridspec(2, 2, width_ratios=[1.15, 1])
     ax, f_ax, x_ax = (
         figure.add_subplot(grid[:, 0]),
@@ -32,15 +34,14 @@ def plot_descent(path: Path, surface: Surface, descents: list[Descent], title: s
     markers = (
         "os^Dv<>ph8" if len(descents[0].rows) <= MAX_MARKED_STEPS else [""] * 10
     )  # beyond, dots would hide the lines
-    styles = list(zip(plt.get_cmap("tab10").colors if len(descents) > 1 else ["crimson"], markers))
+    styles = list(zip(matplotlib.colormaps["tab10"].colors if len(descents) > 1 else ["crimson"], markers))
     marked = descents[0].rows[: ARROW_POINTS if len(descents) == 1 else 1]  # where to show the gradient
     draw = _draw_contours if surface.uses_y else _draw_curve
     draw(ax, surface, descents, window, styles, marked)
     ax.set_title(f"{title}{': ' if title else ''}f(x, y) = {surface.formula}", fontsize=10)
     ax.legend(loc="best", fontsize=8, framealpha=0.9)
     _draw_steps(f_ax, x_ax, descents, window, styles, with_y=surface.uses_y and len(descents) == 1)
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
+    save(figure, path)
     return path
 
 
