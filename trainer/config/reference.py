@@ -1,8 +1,11 @@
 """Reference tables of the registered components, generated from the registries themselves: what
-each entry is (its docstring's first sentence) and the options a config block may set (its schema).
-`mgtrain list` prints them and the docs include them, so neither can drift from the code."""
+each entry is (its docstring's first sentence) and the options a config block may set (its schema:
+default, allowed range, choices). `mgtrain list` prints them and docs/generate.py writes them into
+the docs, so neither can drift from the code."""
 
 import inspect
+import re
+from typing import Literal, get_args, get_origin
 
 from pydantic_core import PydanticUndefined
 
@@ -18,41 +21,68 @@ KINDS = {
     "metrics": None,
 }
 SPLIT_KEYS = {"data": ("val_fraction", "test_fraction", "standardize"), "schedule": ("warmup_epochs",)}
+TARGETS = {"values": "regression", "binary": "2 classes", "classes": "classes"}  # a loss's `expects`
+BOUNDS = {"gt": ">", "ge": ">=", "lt": "<", "le": "<="}
 
 
 def markdown_table(kind: str) -> str:
     """The table of one kind (a key of KINDS), in Markdown."""
     if KINDS[kind] is None:
         rows = [
-            f"| `{name}` | {task} | scikit-learn's `{function}` |"
-            for name, (task, function, _) in METRICS.items()
+            f"| `{name}` | {task} | scikit-learn's `{function}{arguments(keywords)}` |"
+            for name, (task, function, keywords) in METRICS.items()
         ]
         return "\n".join(["| name | for | computed with |", "|---|---|---|", *rows])
     key = KINDS[kind]
     registry = COMPONENTS[key]
-    rows = ["| name | what | options (default) |", "|---|---|---|"]
+    losses = key == "loss"
+    rows = [f"| name |{' for |' if losses else ''} what | options (default; allowed) |"]
+    rows.append("|---|---|---|---|" if losses else "|---|---|---|")
     for name in registry.names():
-        rows.append(
-            f"| `{name}` | {summary(registry.get(name))} | {options(registry.schema(name), SPLIT_KEYS.get(key, ()))} |"
-        )
-    shared = SPLIT_KEYS.get(key)
-    if shared:
-        rows.append(f"\nEvery {registry.kind} also takes {', '.join(f'`{name}`' for name in shared)}.")
+        entry = registry.get(name)
+        cells = [f"`{name}`", summary(entry), options(registry.schema(name), SPLIT_KEYS.get(key, ()))]
+        if losses:  # a built-in loss says what targets it expects: build it with its defaults to ask
+            cells.insert(1, TARGETS.get(getattr(entry(), "expects", None), ""))
+        rows.append("| " + " | ".join(cells) + " |")
+    if shared := SPLIT_KEYS.get(key):
+        schema = registry.schema(registry.names()[0])
+        rest = [name for name in schema.model_fields if name not in shared]
+        rows.append(f"\nEvery {registry.kind} also takes {options(schema, leave_out=rest)}.")
     return "\n".join(rows)
 
 
 def summary(entry) -> str:
     """The first sentence of the entry's docstring, on one line."""
-    doc = inspect.getdoc(entry) or ""
-    first = " ".join(doc.split("\n\n")[0].split())
-    return first.replace("|", "\\|")
+    paragraph = " ".join((inspect.getdoc(entry) or "").split("\n\n")[0].split())
+    return re.split(r"(?<=\.)\s+(?=[A-Z`])", paragraph, maxsplit=1)[0].replace("|", "\\|")
 
 
 def options(schema, leave_out=()) -> str:
+    """Each option with its default (or "required"), its bounds and its choices."""
     parts = []
     for name, field in schema.model_fields.items():
         if name == "type" or name in leave_out:
             continue
-        default = "required" if field.default is PydanticUndefined else repr(field.default)
-        parts.append(f"`{name}` ({default})")
+        details = ["required" if field.default is PydanticUndefined else repr(field.default)]
+        for constraint in field.metadata:
+            details += [
+                f"{sign} {getattr(constraint, a)}" for a, sign in BOUNDS.items() if hasattr(constraint, a)
+            ]
+        if found := choices(field.annotation):
+            details.append("one of " + ", ".join(repr(choice) for choice in found))
+        parts.append(f"`{name}` ({'; '.join(details)})".replace("|", "\\|"))
     return ", ".join(parts) or "none"
+
+
+def arguments(keywords: dict) -> str:
+    """(average='macro', ...) or nothing."""
+    return f"({', '.join(f'{k}={v!r}' for k, v in keywords.items())})" if keywords else ""
+
+
+def choices(annotation) -> tuple:
+    """The values a Literal annotation allows, also inside Optional[...]; () for any other."""
+    if get_origin(annotation) is Literal:
+        return get_args(annotation)
+    if get_origin(annotation) is list:
+        return ()
+    return tuple(choice for argument in get_args(annotation) for choice in choices(argument))
