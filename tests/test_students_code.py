@@ -78,7 +78,9 @@ def test_the_students_loss_equals_the_built_in_one():
 
 
 def test_a_model_from_a_module_with_its_options_validated(tmp_path, write_config):
-    path = write_config(CONFIG.replace("net.py:Net", "tests.exercise_solution:TwoLayerNet"))
+    path = write_config(
+        "allow_modules: [tests]\n" + CONFIG.replace("net.py:Net", "tests.exercise_solution:TwoLayerNet")
+    )
     config = load_config(path, ["model.hidden=8"])
     assert config.model.hidden == 8
     assert "model.hidden = 'x' is not valid" in str(
@@ -106,7 +108,9 @@ def test_an_unknown_option_shows_the_signature(tmp_path):
     ],
 )
 def test_missing_file_or_name_lists_what_exists(tmp_path, type_name, expected):
-    path = student_files(tmp_path, config=CONFIG.replace("net.py:Net", type_name))
+    path = student_files(
+        tmp_path, config="allow_modules: [no_such_package]\n" + CONFIG.replace("net.py:Net", type_name)
+    )
     assert expected in str(pytest.raises(ConfigError, load_config, path).value)
 
 

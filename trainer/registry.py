@@ -36,10 +36,13 @@ class Registry:
         provided: tuple[str, ...] = (),
         base: type[Component] = Component,
         plain_functions_are_entries=False,
+        class_needs: tuple[str, ...] = (),
     ):
         """`plain_functions_are_entries`: a user's plain function is the component itself, not a
-        factory of it (a loss is `def my_loss(prediction, target)`; a user's class is still built)."""
+        factory of it (a loss is `def my_loss(prediction, target)`; a user's class is still built).
+        `class_needs`: the methods a user's class must have for this slot (an optimizer's `step`)."""
         self.kind = kind
+        self.class_needs = class_needs
         self.plain_functions_are_entries = plain_functions_are_entries
         self.provided = provided
         self.base = base
@@ -61,6 +64,7 @@ class Registry:
     def get(self, name: str) -> Callable:
         if usercode.is_external(name):
             found = usercode.load(name)
+            self._check_kind(name, found)
             if self.plain_functions_are_entries and inspect.isfunction(found):
                 return _returning(found)
             return found
@@ -76,6 +80,18 @@ class Registry:
                 f'there is no {self.kind} called "{name}".{did_you_mean(name, self._entries)} '
                 f"Known {self.kind}s: {', '.join(self.names())}.{own}"
             ) from None
+
+    def _check_kind(self, name: str, found) -> None:
+        """A user's entry is a class or a function written in Python, with what the slot needs."""
+        if not (inspect.isclass(found) or inspect.isfunction(found)):
+            raise ConfigError(
+                f"{name} is {type(found).__name__}, not a class or function written in Python; a {self.kind} must be one."
+            )
+        missing = [
+            method for method in self.class_needs if inspect.isclass(found) and not hasattr(found, method)
+        ]
+        if missing:
+            raise ConfigError(f"{name} cannot be the {self.kind}: it lacks the methods {', '.join(missing)}.")
 
     def schema(self, name: str) -> type[Component]:
         """A pydantic model of the config block for entry `name`, built from its signature."""

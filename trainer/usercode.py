@@ -1,5 +1,11 @@
 """Students' own code in a config: `type: path/to/file.py:Name` or `type: package.module:Name`.
 
+A config is data, and names only code it was meant to: a `.py` file of the user's (whose code then
+runs: naming a file in a config runs it, like `python file.py`), or a module of an installed package
+that the config lists under `allow_modules:` (such as mygrad or mynn). Modules that reach the
+operating system (os, subprocess, shutil, ...) are never importable, listed or not, and neither are
+files of the Python installation. What is named must be a class or a function.
+
 A file path is relative to the config file; `absolute_type` rewrites it to an absolute path, so the
 run folder's config.yaml works from anywhere. A file is imported again when its content changed
 since it was last imported in this process (a notebook user edits it and trains again), and not
@@ -11,7 +17,9 @@ import importlib
 import importlib.util
 import inspect
 import itertools
+import re
 import sys
+import sysconfig
 import traceback
 from pathlib import Path
 
@@ -19,6 +27,22 @@ from trainer.errors import ConfigError, did_you_mean
 
 _modules: dict[str, tuple[bytes, object]] = {}  # by the file's path: (its content's digest, its module)
 _module_numbers = itertools.count()  # every import of a file gets a module name of its own
+
+
+# Modules that run commands, touch files, open connections or load code: never named by a config.
+NEVER_IMPORTED = frozenset(
+    "os posix nt sys subprocess shutil builtins importlib ctypes socket pathlib io pickle marshal shelve "
+    "runpy multiprocessing threading signal code codeop pty tempfile glob webbrowser urllib http ftplib "
+    "smtplib asyncio concurrent sqlite3 zipfile tarfile pdb inspect gc atexit site sysconfig "
+    "setuptools pip trainer".split()
+)
+LIBRARY_FOLDERS = {
+    Path(sysconfig.get_path(kind)).resolve() for kind in ("stdlib", "platstdlib", "purelib", "platlib")
+}
+# ... and those of any other Python on the machine: .../lib/python3.11/..., site-packages, dist-packages
+LIBRARY_PATH = re.compile(
+    r"[/\\](lib(64)?[/\\]python\d+(\.\d+)?|site-packages|dist-packages)([/\\]|$)", re.IGNORECASE
+)
 
 
 def is_external(type_name: str) -> bool:
@@ -38,6 +62,32 @@ def absolute_type(type_name: str, base_dir: Path) -> str:
     return f"{(path if path.is_absolute() else base_dir / path).resolve()}:{name}"
 
 
+def check_allowed(type_name: str, allowed_modules) -> None:
+    """Refuse `package.module:Name` unless its package is in `allowed_modules` (the config's
+    `allow_modules:`); a file of the user's needs no listing."""
+    source = type_name.rpartition(":")[0]
+    if not source or _is_file(source):
+        return
+    package = source.split(".")[0]
+    _refuse_never_imported(package)
+    if package not in allowed_modules:
+        raise ConfigError(
+            f'"{type_name}" names code in the installed module {source}, which a config may use only when it '
+            f"says so: add `allow_modules: [{package}]` to the config (or allow_modules=[{package}] on the command "
+            f"line). Your own code is named by its file: path/to/file.py:Name."
+        )
+
+
+def _refuse_never_imported(package: str) -> None:
+    if package in NEVER_IMPORTED:
+        what = (
+            "the framework itself: name its components by their registered names"
+            if package == "trainer"
+            else ("it can run commands or change files")
+        )
+        raise ConfigError(f"a config can never name code in the module {package}: {what}.")
+
+
 def load(type_name: str):
     """The object `Name` in the file or module, with a message that says what to fix when it is not there."""
     source, _, name = type_name.rpartition(":")
@@ -46,6 +96,8 @@ def load(type_name: str):
             f'"{type_name}" should look like path/to/file.py:Name or package.module:Name, '
             f"with Name the class or function to use."
         )
+    if not _is_file(source):
+        _refuse_never_imported(source.split(".")[0])
     module = _import_file(source) if _is_file(source) else _import_module(source)
     if not hasattr(module, name):
         defined = [
@@ -67,6 +119,14 @@ def _import_file(source: str):
     if not path.is_file():
         raise ConfigError(
             f"file {path} does not exist (a relative path is read from the config file's folder)."
+        )
+    resolved = path.resolve()
+    if any(resolved.is_relative_to(folder) for folder in LIBRARY_FOLDERS) or LIBRARY_PATH.search(
+        str(resolved)
+    ):
+        raise ConfigError(
+            f"file {path} belongs to the Python installation, not to you; a config names your own .py files "
+            f"(or a listed module, see allow_modules)."
         )
     key = str(path.resolve())
     digest = hashlib.sha256(path.read_bytes()).digest()

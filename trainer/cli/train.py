@@ -89,5 +89,13 @@ def _check(config_path: str, overrides: list[str]) -> int:
 
     config = load_config(config_path, overrides)
     print(yaml.safe_dump(config.to_dict(), sort_keys=False), end="")
-    print(f"# {config_path}: the config is valid.", file=sys.stderr)
+    files = sorted(
+        {block["type"].rpartition(":")[0] for block in config.to_dict().values() if _names_a_file(block)}
+    )
+    ran = f" Checking it imported (so ran) the code of {', '.join(files)}." if files else ""
+    print(f"# {config_path}: the config is valid.{ran}", file=sys.stderr)
     return common.EXIT_OK
+
+
+def _names_a_file(block) -> bool:
+    return isinstance(block, dict) and ".py:" in str(block.get("type", ""))

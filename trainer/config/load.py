@@ -94,9 +94,10 @@ def _validate(
     problems: list[str] = []
     schemas = {}
     signatures = {}  # by the component's key path: of the users' own classes, for messages about their options
+    allowed = raw.get("allow_modules") if isinstance(raw.get("allow_modules"), list) else []
 
     def component(loc: tuple, block, registry: Registry):
-        block, schema = _component(loc, block, registry, locations, problems, base_dir)
+        block, schema = _component(loc, block, registry, locations, problems, base_dir, allowed)
         if schema is not Any and usercode.is_external(block["type"]):
             provided = (
                 f"; the framework supplies {', '.join(registry.provided)} itself."
@@ -150,13 +151,25 @@ def _config_schema(base: type[RunConfig], components: tuple) -> type[RunConfig]:
 
 
 def _component(
-    loc: tuple, block, registry: Registry, locations: Locations, problems: list[str], base_dir: Path
+    loc: tuple,
+    block,
+    registry: Registry,
+    locations: Locations,
+    problems: list[str],
+    base_dir: Path,
+    allowed_modules,
 ):
-    """Normalize `name` or {type: name, ...} and find the schema for its options."""
+    """Normalize `name` or {type: name, ...} and find the schema for its options; a module of an
+    installed package must be in `allowed_modules`."""
     if isinstance(block, str):
         block = {"type": block}
     if isinstance(block, dict) and isinstance(block.get("type"), str) and usercode.is_external(block["type"]):
         block["type"] = usercode.absolute_type(block["type"], base_dir)
+        try:
+            usercode.check_allowed(block["type"], allowed_modules)
+        except ConfigError as error:
+            problems.append(f"{locations.describe(loc + ('type',))}: {'.'.join(map(str, loc))}.type: {error}")
+            return block, Any
     key = ".".join(map(str, loc))
     known = ", ".join(registry.names())
     if not isinstance(block, dict) or not isinstance(block.get("type"), str):

@@ -82,6 +82,8 @@ class RunConfig(pydantic.BaseModel):
 
     model_config = Strict
     name: Annotated[str, pydantic.AfterValidator(_folder_name)]
+    # installed packages whose modules `type: package.module:Name` may name (trainer.usercode)
+    allow_modules: list[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]] = []
 
     _source: Path | None = pydantic.PrivateAttr(default=None)
     _locations: "Locations" = pydantic.PrivateAttr(default=None)

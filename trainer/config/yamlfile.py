@@ -1,4 +1,9 @@
-"""YAML read with a safe loader, remembering the line of every key so errors can point at it."""
+"""YAML read with a safe loader, remembering the line of every key so errors can point at it.
+
+A config is data from anywhere, so it is bounded before it is used: a file over MAX_BYTES is not
+read, and a document whose nodes, every alias expanded, pass MAX_NODES (a "billion laughs" of nested
+aliases) or nest deeper than MAX_DEPTH is refused before it is built.
+"""
 
 import re
 from pathlib import Path
@@ -6,6 +11,10 @@ from pathlib import Path
 import yaml
 
 from trainer.errors import ConfigError
+
+MAX_BYTES = 1 << 20  # a config of a hundred lines is a few KiB
+MAX_NODES = 100_000  # values in the document with every alias expanded
+MAX_DEPTH = 64  # levels of nesting
 
 
 class _Loader(yaml.SafeLoader):
@@ -21,13 +30,50 @@ _Loader.add_implicit_resolver(
 
 def parse_value(text: str):
     """A command-line value parsed as YAML: `0.1` is a float, `true` a bool, `[64, 32]` a list."""
-    return yaml.load(text, Loader=_Loader)
+    return _parse(text, f'the value "{text[:40]}"')[0]
+
+
+def _parse(text: str, what: str) -> tuple[object, yaml.Node | None]:
+    """(the data, its node) of a YAML document, refused with a ConfigError when it is too large."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        _check_bounds(node, what)
+        return (loader.construct_document(node) if node is not None else None), node
+    except RecursionError:
+        raise ConfigError(f"{what} nests too deeply to be read; a config nests a few levels.") from None
+    finally:
+        loader.dispose()
+
+
+def _check_bounds(root: yaml.Node | None, what: str) -> None:
+    """Count the document's nodes as construction would build them (an alias as often as it is used),
+    stopping at the bounds, so that this count costs at most MAX_NODES steps."""
+    stack, count = [(root, 1)] if root is not None else [], 0
+    while stack:
+        node, depth = stack.pop()
+        count += 1
+        if count > MAX_NODES or depth > MAX_DEPTH:
+            raise ConfigError(
+                f"{what} is too large: more than {MAX_DEPTH} levels of nesting or {MAX_NODES:,} values once its "
+                f"aliases (*name) are expanded. A config is a few dozen values; remove the repeated aliases."
+            )
+        if isinstance(node, yaml.MappingNode):
+            stack += [(child, depth + 1) for pair in node.value for child in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            stack += [(child, depth + 1) for child in node.value]
 
 
 def load_yaml(path: Path) -> tuple[dict, dict[tuple, int]]:
     """The mapping in `path` and the line (1-based) of every key path in it."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, "rb") as file:
+            content = file.read(MAX_BYTES + 1)  # not more, whatever the file (a device never ends)
+        if len(content) > MAX_BYTES:
+            raise ConfigError(
+                f"config file {path} is larger than {MAX_BYTES // 1024} KiB; a config is a few KiB of YAML."
+            )
+        text = content.decode("utf-8")
     except FileNotFoundError:
         raise ConfigError(
             f"config file {path} does not exist. Check the path (it is relative to {Path.cwd()})."
@@ -35,12 +81,7 @@ def load_yaml(path: Path) -> tuple[dict, dict[tuple, int]]:
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"config file {path} cannot be read: {error}.") from None
     try:
-        loader = _Loader(text)
-        try:
-            node = loader.get_single_node()
-            data = loader.construct_document(node) if node is not None else None
-        finally:
-            loader.dispose()
+        data, node = _parse(text, f"config file {path}")
     except yaml.YAMLError as error:
         raise ConfigError(_describe_yaml_error(path, error)) from None
     if not isinstance(data, dict):

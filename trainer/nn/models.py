@@ -21,7 +21,7 @@ from trainer.errors import UserError
 from trainer.nn.ops import dense, relu
 from trainer.registry import Registry
 
-MODELS = Registry("model", provided=("n_inputs", "n_outputs", "rng"))
+MODELS = Registry("model", provided=("n_inputs", "n_outputs", "rng"), class_needs=("__call__",))
 
 
 @MODELS.register("linear")

@@ -12,7 +12,7 @@ from pydantic import Field
 
 from trainer.registry import Registry
 
-OPTIMIZERS = Registry("optimizer")
+OPTIMIZERS = Registry("optimizer", class_needs=("step", "state_dict", "load_state_dict"))
 
 LearningRate = Annotated[float, Field(gt=0)]
 
