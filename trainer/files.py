@@ -1,6 +1,12 @@
-"""Writing files so that a process killed at any instant leaves the old file or the new one, whole."""
+"""Writing files so that a process killed at any instant leaves the old file or the new one, whole.
+
+Temporary files get unpredictable names, are created exclusively (never through a symlink someone
+planted) in the target's own folder, and are removed when the write fails.
+"""
 
 import os
+import secrets
+import tempfile
 from pathlib import Path
 
 
@@ -8,6 +14,22 @@ def write_atomically(path: Path, data: str | bytes) -> None:
     """Write to a temporary file, fsync, and rename over `path`."""
     with open_atomically(path) as file:
         file.write(data.encode() if isinstance(data, str) else data)
+
+
+def unused_name_beside(path: Path) -> Path:
+    """An unpredictable name for a temporary file in `path`'s folder, for a call that creates it
+    exclusively itself (os.link fails rather than follow or replace what is there)."""
+    return path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+
+
+def replace_or_clean(temporary: Path, path: Path) -> None:
+    """Rename `temporary` over `path`; if that fails (a folder is there, the disk is read-only), the
+    temporary file goes and the error is raised."""
+    try:
+        os.replace(temporary, path)
+    except OSError:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 class open_atomically:
@@ -20,22 +42,25 @@ class open_atomically:
     def __init__(self, path: Path, fsync: bool = True):
         self.path = Path(path)
         self.fsync = fsync
-        self.temporary = self.path.with_name(self.path.name + ".tmp")
 
     def __enter__(self):
-        self.file = open(self.temporary, "wb")
+        handle, name = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
+        self.temporary = Path(name)
+        self.file = os.fdopen(handle, "wb")
         return self.file
 
     def __exit__(self, kind, error, traceback):
         try:
-            if kind is None and self.fsync:
-                self.file.flush()
-                os.fsync(self.file.fileno())
-        finally:
-            self.file.close()
+            with self.file:  # closed (so flushed) whatever happens
+                if kind is None and self.fsync:
+                    self.file.flush()
+                    os.fsync(self.file.fileno())
+        except BaseException:  # the disk is full, say: the temporary file goes
+            self.temporary.unlink(missing_ok=True)
+            raise
         if kind is not None:
             self.temporary.unlink(missing_ok=True)
             return
         # (An fsync of the folder too would only make the new file certain to be the survivor of a
         # machine crash, at the price of another disk flush.)
-        os.replace(self.temporary, self.path)
+        replace_or_clean(self.temporary, self.path)

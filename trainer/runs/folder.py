@@ -1,5 +1,9 @@
-"""The run folder: RUNS_DIR/<name>/<timestamp>, made before training and checked before resuming."""
+"""The run folder: RUNS_DIR/<name>/<timestamp>, made before training and checked before resuming, and
+locked by the one process that trains in it."""
 
+import contextlib
+import fcntl
+import os
 import shutil
 from datetime import datetime
 from pathlib import Path
@@ -55,3 +59,28 @@ def require_run_folder(folder: Path) -> None:
             f"{folder} is not a run folder (it has no config.yaml and checkpoints/); give a folder "
             f"that a run made, e.g. runs/linreg/2026-11-29_10-00-00."
         )
+
+
+@contextlib.contextmanager
+def run_lock(folder: Path):
+    """Hold the run folder for this process: one writer per run. The lock is the kernel's (flock on
+    `run.lock`, which holds the holder's PID), so it ends with the process however that ends: a run
+    killed with kill -9 never blocks its resume."""
+    try:
+        handle = os.open(folder / "run.lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    except OSError as error:
+        raise UserError(f"cannot lock the run folder {folder}: {error.strerror or error}.") from None
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(handle, 20, 0).decode(errors="replace").strip() or "another process"
+            raise UserError(
+                f"{folder} is in use: process {holder} is training in it. Wait for it to finish (or stop it) "
+                f"before resuming; one run folder has one writer."
+            ) from None
+        os.ftruncate(handle, 0)
+        os.pwrite(handle, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        os.close(handle)

@@ -22,7 +22,7 @@ from trainer.errors import UserError
 from trainer.files import write_atomically
 from trainer.runs.build import build, rng_for
 from trainer.runs.callbacks import assemble
-from trainer.runs.folder import make_run_folder, require_run_folder
+from trainer.runs.folder import make_run_folder, require_run_folder, run_lock
 from trainer.runs.provenance import (
     config_hash,
     data_hash,
@@ -32,9 +32,7 @@ from trainer.runs.provenance import (
 from trainer.runs.summary import summarize
 from trainer.training import checkpoint
 from trainer.training.loop import fit, steps_per_epoch
-from trainer.training.stopping import (
-    stop_on_signals,
-)
+from trainer.training.stopping import stop_on_signals
 
 
 @dataclass
@@ -61,48 +59,60 @@ def train(
     folder `resume` exactly where its last checkpoint left it; return the finished run.
 
     A new run's folder is RUNS_DIR/<name>/<timestamp>, or `folder` itself when given (a sweep names
-    each trial's folder); `folder` must not exist yet."""
+    each trial's folder); `folder` must not exist yet. The run holds its folder's lock throughout."""
+    options = {"callbacks": callbacks, "progress": progress, "guard_memory": guard_memory}
     if resume is not None:
         folder = Path(resume)
-        config = _config_to_resume(folder, config, overrides)
-    elif not isinstance(config, Config):
+        require_run_folder(folder)
+        with run_lock(folder):  # before reading what another process might be writing
+            config = _config_to_resume(folder, config, overrides)
+            experiment = build(config)
+            hashes = {"config_hash": config_hash(config), "data_hash": data_hash(experiment.splits)}
+            saved = _checkpoint_to_resume(folder, config, hashes)
+            return _train_in(folder, experiment, hashes, saved, resumed=True, **options)
+    if config is None:
+        raise UserError("train needs a config (a file or a Config), or resume=RUN_DIR to continue a run.")
+    if not isinstance(config, Config):
         config = load_config(config, overrides)
     experiment = build(config)  # bad data fails here, before any folder exists
     hashes = {"config_hash": config_hash(config), "data_hash": data_hash(experiment.splits)}
-    if resume is not None:
-        saved = _checkpoint_to_resume(folder, config, hashes)
-    else:
-        folder = make_run_folder(
-            Path(runs_dir), config.name, experiment.model, None if folder is None else Path(folder)
-        )
-    write_atomically(folder / "config.yaml", yaml.safe_dump(config.to_dict(), sort_keys=False))
-    record_environment(folder / "environment.json", config, hashes, resumed=resume is not None)
+    runs_folder = None if folder is None else Path(folder)
+    folder = make_run_folder(Path(runs_dir), config.name, experiment.model, runs_folder)
+    with run_lock(folder):
+        return _train_in(folder, experiment, hashes, None, resumed=False, **options)
 
+
+def _train_in(
+    folder: Path,
+    experiment,
+    hashes: dict,
+    saved: dict | None,
+    *,
+    resumed: bool,
+    callbacks,
+    progress,
+    guard_memory,
+) -> Run:
+    """Train `experiment` in `folder` (from the checkpoint `saved`, if any) and write what the run leaves."""
+    config = experiment.config
+    write_atomically(folder / "config.yaml", yaml.safe_dump(config.to_dict(), sort_keys=False))
+    record_environment(folder / "environment.json", config, hashes, resumed=resumed)
     settings = config.trainer
-    X, _ = experiment.splits.train
     state = LoopState(
         experiment.model,
         experiment.optimizer,
         settings.epochs,
-        steps_per_epoch(len(X), settings.batch_size),
+        steps_per_epoch(len(experiment.splits.train[0]), settings.batch_size),
         rng_for(config.seed, "batches"),
     )
     run_callbacks = assemble(experiment, folder, hashes, callbacks, progress)
-    if resume is not None and saved is not None:
+    if saved is not None:
         checkpoint.restore(state, saved, run_callbacks.ordered)
-
     started = time.perf_counter()
     with stop_on_signals(state), threadpool_limits(limits=settings.blas_threads, user_api="blas"):
         try:
-            fit(
-                state,
-                experiment.loss,
-                experiment.splits.train,
-                experiment.splits.val,
-                batch_size=settings.batch_size,
-                callbacks=run_callbacks.ordered,
-                guard_memory=guard_memory,
-            )
+            fit(state, experiment.loss, experiment.splits.train, experiment.splits.val,
+                batch_size=settings.batch_size, callbacks=run_callbacks.ordered, guard_memory=guard_memory)  # fmt: skip
         except KeyboardInterrupt:
             state.status = "interrupted"
             raise
@@ -110,9 +120,8 @@ def train(
             state.status = "failed"
             raise
         finally:
-            summary = summarize(
-                config, experiment, state, folder, time.perf_counter() - started, run_callbacks
-            )
+            seconds = time.perf_counter() - started
+            summary = summarize(config, experiment, state, folder, seconds, run_callbacks)
             write_atomically(folder / "summary.json", json.dumps(summary, indent=2) + "\n")
     from trainer.runs.plots import plot_diagnostics, plot_losses, plot_model
 

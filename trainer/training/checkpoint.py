@@ -16,7 +16,7 @@ import numpy as np
 
 from trainer.contracts import Callback
 from trainer.errors import UserError
-from trainer.files import open_atomically
+from trainer.files import open_atomically, replace_or_clean, unused_name_beside
 from trainer.training.stopping import Monitor
 
 # Tried in this order on resume: a damaged file falls back to the one before it.
@@ -150,10 +150,10 @@ class Checkpointer(Callback):
             self._save(state)
             if improved:
                 # `best` is this very `last`: a hard link costs no second write (files are only ever replaced whole).
-                temporary = self.folder / "best.npz.tmp"
-                temporary.unlink(missing_ok=True)
+                best = self.folder / "best.npz"
+                temporary = unused_name_beside(best)
                 os.link(self.folder / "last.npz", temporary)
-                os.replace(temporary, self.folder / "best.npz")
+                replace_or_clean(temporary, best)
         elif improved:
             self._best = snapshot(state, self.callbacks, self.hashes)  # written with the next `last`
 
