@@ -66,6 +66,8 @@ def _import_file(source: str):
     key = str(path)
     if key not in _modules:
         spec = importlib.util.spec_from_file_location(f"students_code_{len(_modules)}_{path.stem}", path)
+        if spec is None or spec.loader is None:  # Python imports only files named *.py
+            raise ConfigError(f"file {path} cannot be imported: a Python file's name ends in .py.")
         module = importlib.util.module_from_spec(spec)
         sys.modules[spec.name] = module  # dataclasses and pickling look a class's module up there
         try:

@@ -22,13 +22,13 @@ SPLIT_KEYS = {"data": ("val_fraction", "test_fraction", "standardize"), "schedul
 
 def markdown_table(kind: str) -> str:
     """The table of one kind (a key of KINDS), in Markdown."""
-    if KINDS[kind] is None:
+    key = KINDS[kind]
+    if key is None:
         rows = [
             f"| `{name}` | {task} | scikit-learn's `{function}` |"
             for name, (task, function, _) in METRICS.items()
         ]
         return "\n".join(["| name | for | computed with |", "|---|---|---|", *rows])
-    key = KINDS[kind]
     registry = COMPONENTS[key]
     rows = ["| name | what | options (default) |", "|---|---|---|"]
     for name in registry.names():

@@ -60,7 +60,7 @@ def built_in(name: str, expects: str):
                 SHAPE_CHECKS[expects](prediction, target, name)
                 return compute(prediction, target)
 
-            loss.expects = expects
+            loss.expects = expects  # type: ignore[attr-defined]  # a function's attribute (Loss.expects)
             return loss
 
         return LOSSES.register(name)(make)
@@ -133,5 +133,5 @@ def regularized(loss_fn, weights, l1: float, l2: float):
                 total = total + l2 * mg.sum(w**2)
         return total
 
-    penalized.expects = getattr(loss_fn, "expects", None)
+    penalized.expects = getattr(loss_fn, "expects", None)  # type: ignore[attr-defined]  # as above
     return penalized

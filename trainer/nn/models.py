@@ -10,7 +10,7 @@ with two or more dimensions, i.e. the weight matrices and not the bias vectors).
 """
 
 import contextlib
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import mygrad as mg
 import mygrad.nnet as nnet
@@ -88,12 +88,21 @@ INITIALIZERS = {
 ACTIVATIONS = {
     "relu": (relu, "he_normal"),  # mygrad.nnet.relu as a leaner operation (trainer/ops.py)
     "leaky_relu": (lambda x: nnet.leaky_relu(x, slope=0.01), "he_normal"),
-    "elu": (lambda x: nnet.elu(x, alpha=1.0), "he_normal"),
+    "elu": (lambda x: nnet.elu(x, alpha=1.0), "he_normal"),  # type: ignore[arg-type]  # mygrad says numbers.Real
     "selu": (nnet.selu, "lecun_normal"),
     "tanh": (nnet.tanh, "glorot_uniform"),
     "sigmoid": (nnet.sigmoid, "glorot_uniform"),
     "soft_sign": (nnet.soft_sign, "glorot_uniform"),
 }
+
+# The names above, as the Literal types that validate a config (a type checker sees plain strings:
+# a Literal made from a dict's keys is not a static type).
+if TYPE_CHECKING:
+    Activation = str
+    Initializer = str
+else:
+    Activation = Literal[tuple(ACTIVATIONS)]
+    Initializer = Literal[tuple(INITIALIZERS)]
 
 
 @MODELS.register("mlp")
@@ -108,8 +117,8 @@ class MLP:
         n_outputs: int,
         rng: np.random.Generator,
         hidden: list[Annotated[int, Field(ge=1)]] = [64],  # noqa: B006 (the config's default; never mutated)
-        activation: Literal[tuple(ACTIVATIONS)] = "relu",
-        init: Literal[tuple(INITIALIZERS)] | None = None,
+        activation: Activation = "relu",
+        init: Initializer | None = None,
         dropout: Annotated[float, Field(ge=0, lt=1)] = 0.0,
     ):
         self.activation, default_init = ACTIVATIONS[activation]

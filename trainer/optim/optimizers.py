@@ -70,7 +70,7 @@ class SGD(Optimizer):
     Nesterov: w -= lr * (g + mu * b).
     """
 
-    slots = ("momentum_buffer",)
+    slots: tuple[str, ...] = ("momentum_buffer",)
 
     def __init__(
         self, lr: LearningRate, momentum: Decay = 0.0, nesterov: bool = False, weight_decay: NonNegative = 0.0

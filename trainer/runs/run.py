@@ -65,6 +65,8 @@ def train(
     if resume is not None:
         folder = Path(resume)
         config = _config_to_resume(folder, config, overrides)
+    elif config is None:
+        raise UserError("train needs a config (a file or a Config), or resume=RUN_DIR to continue a run.")
     elif not isinstance(config, Config):
         config = load_config(config, overrides)
     experiment = build(config)  # bad data fails here, before any folder exists

@@ -2,9 +2,11 @@
 progress bar and the CSV logs. The hooks themselves are `trainer.contracts.Callback`."""
 
 import math
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
-from trainer.contracts import Callback
+from trainer.contracts import Callback, LoopState
 from trainer.files import write_atomically
 
 HOOKS = [name for name in vars(Callback) if name.startswith("on_")]
@@ -17,7 +19,15 @@ class Hooks:
     nothing per step costs nothing per step.
     """
 
-    def __init__(self, callbacks):
+    on_train_begin: Callable[[LoopState], None]
+    on_epoch_begin: Callable[[LoopState], None]
+    on_step_begin: Callable[[LoopState], None]
+    on_before_update: Callable[[LoopState], None]
+    on_step_end: Callable[[LoopState, float], None]
+    on_epoch_end: Callable[[LoopState, dict], None]
+    on_train_end: Callable[[LoopState], None]
+
+    def __init__(self, callbacks: Iterable[Callback]):
         for name in HOOKS:
             default = getattr(Callback, name)
             methods = [
@@ -26,13 +36,13 @@ class Hooks:
             setattr(self, name, _caller(methods))
 
 
-def _caller(methods):
+def _caller(methods: list[Callable[..., None]]) -> Callable[..., None]:
     if not methods:
         return lambda *args: None
     if len(methods) == 1:
         return methods[0]
 
-    def call_each(*args):
+    def call_each(*args: Any) -> None:
         for method in methods:
             method(*args)
 
@@ -122,9 +132,11 @@ class CSVLogger(Callback):
 
 
 def keep_rows(path: Path, header: str | None, last: int) -> None:
-    """Keep the header and the rows whose first cell is at most `last` (or start the file with `header`)."""
+    """Keep the header and the rows whose first cell is at most `last` (or start the file with `header`,
+    if there is one: epochs.csv takes its header from the first epoch's logs)."""
     if not path.exists():
-        path.write_text(header + "\n")
+        if header is not None:
+            path.write_text(header + "\n")
         return
     lines = path.read_text().splitlines(keepends=True)
     # A line without its newline is one the killed process did not finish writing.

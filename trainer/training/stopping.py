@@ -77,7 +77,9 @@ class DivergenceGuard(Callback):
     def __init__(self, factor: float, standardized: bool):
         self.factor, self.standardized = factor, standardized
         self.recent: deque[float] = deque(maxlen=6)
-        self.smoothed = self.first = self.best = None
+        self.smoothed: float | None = None  # the moving average of the loss
+        self.first: float | None = None  # its first value
+        self.best: float | None = None  # its lowest
         self.message: str | None = None
 
     def on_step_end(self, state, loss):
