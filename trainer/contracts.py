@@ -72,13 +72,24 @@ class Dataset(Protocol):
     """What a data set loader returns (trainer.data.dataset.Dataset is the implementation).
 
     X is (N, features); y is (N, outputs) floats for regression, integer labels 0..K-1 (N,) for
-    classification."""
+    classification. Read-only: nothing writes to a data set (the implementation is frozen)."""
 
-    X: np.ndarray
-    y: np.ndarray
-    feature_names: list[str]
-    target_names: list[str]  # regression: one name per output; classification: one per class
-    task: Task
+    @property
+    def X(self) -> np.ndarray: ...
+
+    @property
+    def y(self) -> np.ndarray: ...
+
+    @property
+    def feature_names(self) -> list[str]: ...
+
+    @property
+    def target_names(self) -> list[str]:
+        """Regression: one name per output; classification: one per class."""
+        ...
+
+    @property
+    def task(self) -> Task: ...
 
     @property
     def n_classes(self) -> int: ...

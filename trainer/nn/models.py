@@ -10,13 +10,15 @@ with two or more dimensions, i.e. the weight matrices and not the bias vectors).
 """
 
 import contextlib
-from typing import TYPE_CHECKING, Annotated, Literal
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import mygrad as mg
 import mygrad.nnet as nnet
 import numpy as np
 from pydantic import Field
 
+from trainer.contracts import Model
 from trainer.errors import UserError
 from trainer.nn.ops import dense, relu
 from trainer.registry import Registry
@@ -146,7 +148,7 @@ class MLP:
         return tuple(p for layer in self.layers for p in layer)
 
 
-def weights_of(model) -> tuple[mg.Tensor, ...]:
+def weights_of(model: Model) -> tuple[mg.Tensor, ...]:
     """The parameters a regularization penalty applies to (see the module docstring)."""
     if hasattr(model, "weights"):
         return tuple(model.weights)
@@ -154,7 +156,7 @@ def weights_of(model) -> tuple[mg.Tensor, ...]:
 
 
 @contextlib.contextmanager
-def evaluation_mode(model):
+def evaluation_mode(model: Any) -> Iterator[None]:  # a Model; `training` is optional
     """Within: no graph is built and `model.training` (when the model has one) is False."""
     training = getattr(model, "training", None)
     if training is not None:

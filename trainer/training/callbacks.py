@@ -52,7 +52,7 @@ def _caller(methods: list[Callable[..., None]]) -> Callable[..., None]:
 class ProgressBar(Callback):
     """A tqdm bar over all steps, showing the running loss; redrawn a few times a second, not every step."""
 
-    def on_train_begin(self, state):
+    def on_train_begin(self, state: LoopState) -> None:
         from tqdm import tqdm
 
         self.bar = tqdm(
@@ -65,14 +65,14 @@ class ProgressBar(Callback):
         self.every = max(1, state.steps_per_epoch // 20)
         self.pending = 0
 
-    def on_step_end(self, state, loss):
+    def on_step_end(self, state: LoopState, loss: float) -> None:
         self.pending += 1
         if self.pending >= self.every:
             self.bar.set_postfix_str(f"epoch {state.epoch}/{state.epochs} loss {loss:.4g}", refresh=False)
             self.bar.update(self.pending)
             self.pending = 0
 
-    def on_epoch_end(self, state, logs):
+    def on_epoch_end(self, state: LoopState, logs: dict) -> None:
         self.bar.update(self.pending)
         self.pending = 0
         shown = {key: value for key, value in logs.items() if key != "epoch" and value is not None}
@@ -80,7 +80,7 @@ class ProgressBar(Callback):
             f"epoch {state.epoch}/{state.epochs} " + " ".join(f"{k} {v:.4g}" for k, v in shown.items())
         )
 
-    def on_train_end(self, state):
+    def on_train_end(self, state: LoopState) -> None:
         self.bar.close()
 
 
@@ -98,7 +98,7 @@ class CSVLogger(Callback):
         self.epochs_path = folder / "epochs.csv"
         self.rows: list[tuple] = []
 
-    def on_train_begin(self, state):
+    def on_train_begin(self, state: LoopState) -> None:
         """Start the files, or, for a resumed run, cut them back to the checkpoint it resumes from
         (a run killed after writing logs but before its next checkpoint wrote rows it will redo)."""
         keep_rows(self.steps_path, "step,epoch,loss,lr", state.step)
@@ -106,16 +106,16 @@ class CSVLogger(Callback):
             keep_rows(self.epochs_path, None, len(state.history))
         self.steps, self.epochs = open(self.steps_path, "a"), open(self.epochs_path, "a")
 
-    def on_step_end(self, state, loss):
+    def on_step_end(self, state: LoopState, loss: float) -> None:
         self.rows.append((state.step, state.epoch, loss, state.optimizer.lr))  # formatted in bulk by flush()
 
-    def on_epoch_end(self, state, logs):
+    def on_epoch_end(self, state: LoopState, logs: dict) -> None:
         if not self.epochs.tell():  # an empty file: the header first
             self.epochs.write(",".join(logs) + "\n")
         self.epochs.write(",".join(_cell(value) for value in logs.values()) + "\n")
         self.flush()
 
-    def on_train_end(self, state):
+    def on_train_end(self, state: LoopState) -> None:
         self.flush()
         self.steps.close()
         self.epochs.close()

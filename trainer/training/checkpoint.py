@@ -129,7 +129,7 @@ class Checkpointer(Callback):
         self._best: dict | None = None  # an improved state not yet written as `best`
         folder.mkdir(exist_ok=True)
 
-    def on_step_end(self, state, loss):
+    def on_step_end(self, state: LoopState, loss: float) -> None:
         if (
             self.every
             and state.step % self.every == 0
@@ -138,7 +138,7 @@ class Checkpointer(Callback):
         ):
             self._save(state)
 
-    def on_epoch_end(self, state, logs):
+    def on_epoch_end(self, state: LoopState, logs: dict) -> None:
         if state.status == "diverged":
             return
         improved = self.monitor.improved(logs)  # first, so the saved state knows the new best
@@ -159,7 +159,7 @@ class Checkpointer(Callback):
         elif improved:
             self._best = snapshot(state, self.callbacks, self.hashes)  # written with the next `last`
 
-    def on_train_end(self, state):
+    def on_train_end(self, state: LoopState) -> None:
         if state.status == "interrupted":
             self._save(state)
         self._write_best()  # e.g. the last improvement before the run diverged
