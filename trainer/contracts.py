@@ -9,7 +9,7 @@ calls only the hooks a callback overrides).
 This module imports nothing of the framework, so every package may import it.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
 
@@ -34,6 +34,7 @@ class Model(Protocol):
     def parameters(self) -> tuple[mg.Tensor, ...]: ...
 
 
+@runtime_checkable
 class Loss(Protocol):
     """`loss(prediction, target) -> scalar Tensor`: the mean over the batch.
 
@@ -43,6 +44,7 @@ class Loss(Protocol):
     def __call__(self, prediction: mg.Tensor, target: np.ndarray) -> mg.Tensor: ...
 
 
+@runtime_checkable
 class Optimizer(Protocol):
     """`step(parameters)` updates each `p.data` in place from `p.grad`; `lr` is read and set by the
     schedules. Its state is plain numbers and arrays, so `state_dict()` / `load_state_dict()`
@@ -57,6 +59,7 @@ class Optimizer(Protocol):
     def load_state_dict(self, state: dict[str, Any]) -> None: ...
 
 
+@runtime_checkable
 class Schedule(Protocol):
     """The learning rate of step `step` (0, 1, ...): a function of the step number alone, so that a
     resumed run continues on the same curve."""
@@ -64,17 +67,29 @@ class Schedule(Protocol):
     def __call__(self, step: int) -> float: ...
 
 
+@runtime_checkable
 class Dataset(Protocol):
     """What a data set loader returns (trainer.data.dataset.Dataset is the implementation).
 
     X is (N, features); y is (N, outputs) floats for regression, integer labels 0..K-1 (N,) for
-    classification."""
+    classification. Read-only: nothing writes to a data set (the implementation is frozen)."""
 
-    X: np.ndarray
-    y: np.ndarray
-    feature_names: list[str]
-    target_names: list[str]  # regression: one name per output; classification: one per class
-    task: Task
+    @property
+    def X(self) -> np.ndarray: ...
+
+    @property
+    def y(self) -> np.ndarray: ...
+
+    @property
+    def feature_names(self) -> list[str]: ...
+
+    @property
+    def target_names(self) -> list[str]:
+        """Regression: one name per output; classification: one per class."""
+        ...
+
+    @property
+    def task(self) -> Task: ...
 
     @property
     def n_classes(self) -> int: ...
@@ -93,7 +108,8 @@ class LoopState:
     step: int = 0  # parameter updates so far
     batch_in_epoch: int = 0  # batches done in the epoch in progress (0 between epochs)
     epoch_loss_sum: float = 0.0  # sum of batch loss * batch size in the epoch in progress
-    epoch_rng_state: dict | None = None  # the batch generator's state when this epoch drew its order
+    # the batch generator's state when this epoch drew its order
+    epoch_rng_state: Mapping[str, Any] | None = None
     history: list[dict] = field(default_factory=list)  # the logs of every finished epoch
     stop: bool = False  # set by a callback: end after this step
     status: str = "running"  # completed, interrupted, stopped_early, diverged, failed
@@ -101,25 +117,45 @@ class LoopState:
 
 class Callback(Protocol):
     """Hooks the loop calls, in the order of the run's callbacks (trainer.runs.callbacks). A callback
-    with state to keep across a resume also has `state_dict()` and `load_state_dict(saved)`."""
+    with state to keep across a resume also has `state_dict()` and `load_state_dict(saved)` (`Stateful`).
+
+    Each hook says `return None`: a hook whose body is only its docstring would be abstract to a type
+    checker, and a subclass that leaves it out could not be instantiated."""
 
     def on_train_begin(self, state: LoopState) -> None:
         """Before the first step (of this process: a resumed run starts with its saved state)."""
+        return None
 
     def on_epoch_begin(self, state: LoopState) -> None:
         """Before the first step of a new epoch."""
+        return None
 
     def on_step_begin(self, state: LoopState) -> None:
         """Before the forward pass of each step (a schedule sets state.optimizer.lr here)."""
+        return None
 
     def on_before_update(self, state: LoopState) -> None:
         """After backward(), before the optimizer step: every p.grad is fresh (clip it here)."""
+        return None
 
     def on_step_end(self, state: LoopState, loss: float) -> None:
         """After each parameter update; `loss` is that mini-batch's mean loss. Set state.stop to end."""
+        return None
 
     def on_epoch_end(self, state: LoopState, logs: dict) -> None:
         """After each epoch; `logs` holds epoch, train_loss, val_loss and may be added to."""
+        return None
 
     def on_train_end(self, state: LoopState) -> None:
         """After the last epoch, or after training stopped (state.status says why)."""
+        return None
+
+
+@runtime_checkable
+class Stateful(Protocol):
+    """A callback (or an optimizer) whose state a checkpoint keeps: plain numbers, arrays, lists and
+    dicts of them, given back to `load_state_dict` on resume."""
+
+    def state_dict(self) -> dict[str, Any]: ...
+
+    def load_state_dict(self, state: dict[str, Any]) -> None: ...

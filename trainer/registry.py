@@ -104,7 +104,7 @@ class Registry:
         return self._schemas[name, factory]
 
     def _schema_from_signature(self, name: str, factory: Callable) -> type[Component]:
-        fields = {}
+        fields: dict[str, Any] = {}  # name -> (annotation, default), create_model's field definitions
         for param in inspect.signature(factory, eval_str=True).parameters.values():
             if param.name in self.provided or param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
                 continue

@@ -22,10 +22,11 @@ import sys
 import sysconfig
 import traceback
 from pathlib import Path
+from types import ModuleType
 
 from trainer.errors import ConfigError, did_you_mean
 
-_modules: dict[str, tuple[bytes, object]] = {}  # by the file's path: (its content's digest, its module)
+_modules: dict[str, tuple[bytes, ModuleType]] = {}  # by the file's path: (its content's digest, its module)
 _module_numbers = itertools.count()  # every import of a file gets a module name of its own
 
 
@@ -133,6 +134,8 @@ def _import_file(source: str):
     if key in _modules and _modules[key][0] == digest:
         return _modules[key][1]
     spec = importlib.util.spec_from_file_location(f"students_code_{next(_module_numbers)}_{path.stem}", path)
+    if spec is None or spec.loader is None:  # Python imports only files named *.py
+        raise ConfigError(f"file {path} cannot be imported: a Python file's name ends in .py.")
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses and pickling look a class's module up there
     try:

@@ -8,12 +8,15 @@ line, or the command-line override).
 
 import functools
 import typing
+from collections.abc import Sequence
 from pathlib import Path
+from types import GenericAlias
 from typing import Any
 
 import annotated_types
 import pydantic
 import yaml
+from pydantic_core import ErrorDetails
 
 from trainer import usercode
 from trainer.config.schema import COMPONENTS, Config, Locations, RunConfig
@@ -22,7 +25,7 @@ from trainer.errors import ConfigError, did_you_mean
 from trainer.registry import Registry
 
 
-def load_config(path: str | Path, overrides: list[str] = ()) -> Config:
+def load_config(path: str | Path, overrides: Sequence[str] = ()) -> Config:
     """Read, override and validate a training config file. Raises ConfigError with a message for the user."""
     # the sweep block is read by trainer.sweeps.space; a single run ignores it
     config = load_validated(path, overrides, Config, COMPONENTS, ignore=("sweep",))
@@ -117,7 +120,7 @@ def _validate(
         if isinstance(raw.get(key), list):  # validated as a tuple with one schema per item
             items = [component((key, index), item, registry) for index, item in enumerate(raw[key])]
             raw[key] = tuple(block for block, _ in items)
-            schemas[key] = tuple[tuple(schema for _, schema in items)]
+            schemas[key] = GenericAlias(tuple, tuple(schema for _, schema in items))  # tuple[s0, s1, ...]
     schema = _config_schema(base, tuple(schemas.items()))
     try:
         config = schema.model_validate(raw, context={"base_dir": base_dir})
@@ -133,7 +136,8 @@ def _validate(
 def _unlogged_monitors(config: Config, locations: Locations) -> list[str]:
     logged = config.epoch_log_keys()
     keys = [("trainer", "monitor"), ("trainer", "early_stopping", "monitor")]
-    values = [config.trainer.monitor, config.trainer.early_stopping and config.trainer.early_stopping.monitor]
+    early = config.trainer.early_stopping
+    values = [config.trainer.monitor, early.monitor if early else None]
     return [
         f"{locations.describe(key)}: {'.'.join(key)} = {value!r} is not logged every epoch.{did_you_mean(value, logged)} "
         f"It can be one of: {', '.join(logged)}."
@@ -145,9 +149,8 @@ def _unlogged_monitors(config: Config, locations: Locations) -> list[str]:
 @functools.cache
 def _config_schema(base: type[RunConfig], components: tuple) -> type[RunConfig]:
     """`base` with each component's field typed by the schema of the entry it names."""
-    return pydantic.create_model(
-        base.__name__, __base__=base, **{key: (schema, ...) for key, schema in components}
-    )
+    fields: dict[str, Any] = {key: (schema, ...) for key, schema in components}
+    return pydantic.create_model(base.__name__, __base__=base, **fields)
 
 
 def _component(
@@ -186,7 +189,7 @@ def _component(
 
 
 def _describe(
-    schema: type[pydantic.BaseModel], issue: dict, locations: Locations, signatures: dict[str, str]
+    schema: type[pydantic.BaseModel], issue: ErrorDetails, locations: Locations, signatures: dict[tuple, str]
 ) -> str:
     loc = issue["loc"]
     dotted = ".".join(map(str, loc)) or "the config"
@@ -257,7 +260,9 @@ def _range(schema, loc, violated: dict) -> str:
         return f"in {low}, {high}"
     if low:
         return f"{'>' if low[0] == '(' else '>='} {low[1:]}"
-    return f"{'<' if high[-1] == ')' else '<='} {high[:-1]}"
+    if high:
+        return f"{'<' if high[-1] == ')' else '<='} {high[:-1]}"
+    return "within its bounds"  # none found (pydantic reported one, so not expected)
 
 
 def _constraints(info) -> list:

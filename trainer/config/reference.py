@@ -27,13 +27,13 @@ BOUNDS = {"gt": ">", "ge": ">=", "lt": "<", "le": "<="}
 
 def markdown_table(kind: str) -> str:
     """The table of one kind (a key of KINDS), in Markdown."""
-    if KINDS[kind] is None:
+    key = KINDS[kind]
+    if key is None:
         rows = [
             f"| `{name}` | {task} | scikit-learn's `{function}{arguments(keywords)}` |"
             for name, (task, function, keywords) in METRICS.items()
         ]
         return "\n".join(["| name | for | computed with |", "|---|---|---|", *rows])
-    key = KINDS[kind]
     registry = COMPONENTS[key]
     losses = key == "loss"
     rows = [f"| name |{' for |' if losses else ''} what | options (default; allowed) |"]
@@ -42,7 +42,7 @@ def markdown_table(kind: str) -> str:
         entry = registry.get(name)
         cells = [f"`{name}`", summary(entry), options(registry.schema(name), SPLIT_KEYS.get(key, ()))]
         if losses:  # a built-in loss says what targets it expects: build it with its defaults to ask
-            cells.insert(1, TARGETS.get(getattr(entry(), "expects", None), ""))
+            cells.insert(1, TARGETS.get(str(getattr(entry(), "expects", "")), ""))
         rows.append("| " + " | ".join(cells) + " |")
     if shared := SPLIT_KEYS.get(key):
         schema = registry.schema(registry.names()[0])

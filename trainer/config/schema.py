@@ -86,7 +86,7 @@ class RunConfig(pydantic.BaseModel):
     allow_modules: list[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]] = []
 
     _source: Path | None = pydantic.PrivateAttr(default=None)
-    _locations: "Locations" = pydantic.PrivateAttr(default=None)
+    _locations: "Locations | None" = pydantic.PrivateAttr(default=None)
 
     @property
     def source(self) -> Path | None:
@@ -95,6 +95,8 @@ class RunConfig(pydantic.BaseModel):
 
     def where(self, *key) -> str:
         """Where `key` was set: 'configs/x.yaml, line 7' or 'the command-line override a.b=1'."""
+        if self._locations is None:  # made in Python, not read from a file
+            return "the config"
         return self._locations.describe(key)
 
     def to_dict(self) -> dict:

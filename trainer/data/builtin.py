@@ -6,6 +6,7 @@ return targets shaped (N, outputs). Every generated set is drawn from the config
 """
 
 import math
+from collections.abc import Callable
 from typing import Annotated, Literal
 
 import numpy as np
@@ -161,11 +162,12 @@ def function(
         raise UserError(f"data: low = {low} must be below high = {high}: x is drawn from [low, high].")
     rng = np.random.default_rng(seed)
     x = rng.uniform(low, high, size=(n_samples, 1))
-    exact = {
+    functions: dict[str, Callable[[np.ndarray], np.ndarray]] = {
         "sin": np.sin,
         "cos": np.cos,
         "polynomial": lambda x: np.polynomial.polynomial.polyval(x, coefficients),
-    }[fn](x)
+    }
+    exact = functions[fn](x)
     y = exact + noise * rng.standard_normal(x.shape)
     return Dataset(
         x,

@@ -14,10 +14,14 @@ and shuffled by blocks of rows, and read a batch at a time, so memory does not g
 import math
 import mmap
 from collections import OrderedDict
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from trainer.errors import UserError
+
+if TYPE_CHECKING:
+    from trainer.data.dataset import Dataset
 
 BLOCK_ROWS = 4096  # the unit of the split: whole blocks go to train, validation or test
 
@@ -28,12 +32,12 @@ CHUNK_ROWS = 16384  # rows per read when scanning a whole split (scaler, hash, l
 CACHED_BLOCKS = 2 * WINDOW_BLOCKS  # a batch may span two windows; each block is read once an epoch
 
 
-def read_rows(array: np.memmap, start: int, stop: int) -> np.ndarray:
+def read_rows(array: np.ndarray, start: int, stop: int) -> np.ndarray:
     """A copy of rows start:stop of a memory-mapped array. Then the mapping's pages are released:
     pages read through a mapping count as this process's memory until unmapped, and a page fault
     maps a whole large folio of the page cache (measured: about 1 MB per fault on Linux 6.18)."""
     rows = np.array(array[start:stop])
-    array._mmap.madvise(
+    array._mmap.madvise(  # type: ignore[attr-defined]  # numpy's private attribute, not in its stubs
         mmap.MADV_DONTNEED
     )  # numpy keeps np.load's mmap object here; the data stay in the page cache
     return rows
@@ -55,7 +59,7 @@ class LazySplit:
         self.cached = np.empty(
             (CACHED_BLOCKS * BLOCK_ROWS, *width), self.dtype
         )  # slot k: rows k * BLOCK_ROWS...; pages taken as slots fill
-        self.slots = (
+        self.slots: OrderedDict[int, int] = (
             OrderedDict()
         )  # block (its place in this split) -> its slot in `cached`, oldest use first
 
@@ -114,7 +118,7 @@ class BlockShuffle:
         self.window_ends = np.cumsum(
             [sizes[w : w + WINDOW_BLOCKS].sum() for w in range(0, len(sizes), WINDOW_BLOCKS)]
         )
-        self.cached = (None, None)
+        self.cached: tuple[int, np.ndarray] | tuple[None, None] = (None, None)  # a window and its positions
 
     def __len__(self) -> int:
         return int(self.window_ends[-1])
@@ -142,8 +146,8 @@ class BlockShuffle:
         return self.cached[1]
 
 
-def mapped_dataset(X: np.memmap, y: np.memmap, task: str, source: str):
-    """A Dataset of two memory maps, checked with a pass over the labels in chunks, never copied."""
+def mapped_dataset(X: np.ndarray, y: np.ndarray, task: str, source: str) -> "Dataset":
+    """A Dataset of two memory maps (np.memmap, and so are their reshaped views), checked with a pass over the labels in chunks, never copied."""
     from trainer.data.dataset import Dataset
 
     names = [f"x{i}" for i in range(X.shape[1])]

@@ -30,7 +30,7 @@ def load_splits(component: DataComponent, seed: int, dtype: str = "float64") -> 
             f"still train on at least one; lower data.val_fraction or data.test_fraction."
         )
     X, y = dataset.X, dataset.y
-    parts = {"val": None, "test": None}
+    parts: dict[str, tuple[np.ndarray, np.ndarray] | None] = {"val": None, "test": None}
     for name, size in (("test", n_test), ("val", n_val)):
         if size:
             stratify = (
@@ -56,11 +56,13 @@ def load_splits(component: DataComponent, seed: int, dtype: str = "float64") -> 
         # The data is never updated, only the parameters; a full batch is the array itself, so a
         # model that writes into its input would change the data set (NumPy now refuses that).
         array.flags.writeable = False
-    return Splits(contiguous["train"], contiguous["val"], contiguous["test"], dataset, mean, scale)
+    train = contiguous["train"]
+    assert train is not None  # it has at least one row (checked above)
+    return Splits(train, contiguous["val"], contiguous["test"], dataset, mean, scale)
 
 
 def _can_stratify(dataset: Dataset, y: np.ndarray, size: int) -> bool:
     if dataset.task != "classification":
         return False
     counts = np.bincount(y)
-    return counts[counts > 0].min() >= 2 and min(size, len(y) - size) >= np.count_nonzero(counts)
+    return bool(counts[counts > 0].min() >= 2 and min(size, len(y) - size) >= np.count_nonzero(counts))

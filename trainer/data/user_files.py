@@ -11,6 +11,7 @@ from typing import Literal
 
 import numpy as np
 
+from trainer import contracts
 from trainer.data.dataset import DATASETS, Dataset, InputFile, classification
 from trainer.errors import UserError, did_you_mean
 
@@ -82,11 +83,8 @@ def npy(x_path: InputFile, y_path: InputFile, task: Task = "auto", mmap: bool = 
     `mmap: true` they are opened as memory maps and read a batch at a time, for data larger than
     memory (see trainer.data.outofcore)."""
     source = f"{x_path} and {y_path}"
-    X, y, task = _checked(
-        *(np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False) for path in (x_path, y_path)),
-        task,
-        source,
-    )
+    X, y = (np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False) for path in (x_path, y_path))
+    X, y, task = _checked(X, y, task, source)
     if mmap:
         from trainer.data.outofcore import mapped_dataset
 
@@ -94,7 +92,9 @@ def npy(x_path: InputFile, y_path: InputFile, task: Task = "auto", mmap: bool = 
     return _from_arrays(X, y, task, source)
 
 
-def _checked(X: np.ndarray, y: np.ndarray, task: Task, source: str) -> tuple[np.ndarray, np.ndarray, str]:
+def _checked(
+    X: np.ndarray, y: np.ndarray, task: Task, source: str
+) -> tuple[np.ndarray, np.ndarray, contracts.Task]:
     """X as (N, features), the shapes checked; `auto` reads integer (or boolean) targets as class
     labels and floating-point ones as values."""
     X = X.reshape(-1, 1) if X.ndim == 1 else X

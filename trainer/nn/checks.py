@@ -7,10 +7,11 @@ inside the loop with a NumPy traceback (or, worse, training on silently wrong nu
 import mygrad as mg
 import numpy as np
 
+from trainer.contracts import Loss, Model
 from trainer.errors import UserError
 
 
-def check_model_and_loss(model, loss_fn, X: np.ndarray, y: np.ndarray, n_outputs: int) -> None:
+def check_model_and_loss(model: Model, loss_fn: Loss, X: np.ndarray, y: np.ndarray, n_outputs: int) -> None:
     parameters = parameters_of(model)
     rows = min(4, len(X))
     prediction = model(X[:rows])
@@ -50,7 +51,7 @@ def check_model_and_loss(model, loss_fn, X: np.ndarray, y: np.ndarray, n_outputs
         )
 
 
-def parameters_of(model) -> tuple:
+def parameters_of(model: object) -> tuple[mg.Tensor, ...]:
     """The model's parameters, or a UserError that says what is wrong with them."""
     parameters = getattr(model, "parameters", None)
     if parameters is None:

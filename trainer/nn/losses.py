@@ -8,12 +8,14 @@ built-in loss says what targets it `expects`, which sets the model's output widt
 """
 
 import functools
+from collections.abc import Sequence
 from typing import Annotated
 
 import mygrad as mg
 import mygrad.nnet as nnet
 from pydantic import Field
 
+from trainer.contracts import Loss
 from trainer.errors import UserError
 from trainer.nn.ops import mean_squared_error, softmax_cross_entropy
 from trainer.registry import Registry
@@ -60,7 +62,7 @@ def built_in(name: str, expects: str):
                 SHAPE_CHECKS[expects](prediction, target, name)
                 return compute(prediction, target)
 
-            loss.expects = expects
+            loss.expects = expects  # type: ignore[attr-defined]  # a function's attribute (Loss.expects)
             return loss
 
         return LOSSES.register(name)(make)
@@ -119,7 +121,7 @@ def multiclass_hinge(margin: Annotated[float, Field(gt=0)] = 1.0):
     return lambda prediction, target: nnet.multiclass_hinge(prediction, target, hinge=margin)
 
 
-def regularized(loss_fn, weights, l1: float, l2: float):
+def regularized(loss_fn: Loss, weights: Sequence[mg.Tensor], l1: float, l2: float) -> Loss:
     """loss + l1 * sum|w| + l2 * sum w^2 over the given weight tensors (Keras's convention)."""
     if not (l1 or l2) or not weights:
         return loss_fn
@@ -133,5 +135,5 @@ def regularized(loss_fn, weights, l1: float, l2: float):
                 total = total + l2 * mg.sum(w**2)
         return total
 
-    penalized.expects = getattr(loss_fn, "expects", None)
+    penalized.expects = getattr(loss_fn, "expects", None)  # type: ignore[attr-defined]  # as above
     return penalized

@@ -4,12 +4,14 @@ Without `metrics:`, classification reports accuracy and regression r2. The callb
 each epoch is trainer.training.metrics.
 """
 
+from typing import Any
+
 import numpy as np
 
 from trainer.nn.models import evaluation_mode
 
 # name -> (task, scikit-learn function name, keyword arguments)
-METRICS = {
+METRICS: dict[str, tuple[str, str, dict[str, Any]]] = {
     "accuracy": ("classification", "accuracy_score", {}),
     "balanced_accuracy": ("classification", "balanced_accuracy_score", {}),
     "f1": ("classification", "f1_score", {"average": "macro"}),
@@ -21,7 +23,7 @@ METRICS = {
     "rmse": ("regression", "root_mean_squared_error", {}),
 }
 
-DEFAULTS = {"classification": ["accuracy"], "regression": ["r2"]}
+DEFAULTS: dict[str, list[str]] = {"classification": ["accuracy"], "regression": ["r2"]}
 
 LOWER_IS_BETTER = {"mae", "mse", "rmse"}  # errors; the others are scores
 

@@ -10,13 +10,15 @@ with two or more dimensions, i.e. the weight matrices and not the bias vectors).
 """
 
 import contextlib
-from typing import Annotated, Literal
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import mygrad as mg
 import mygrad.nnet as nnet
 import numpy as np
 from pydantic import Field
 
+from trainer.contracts import Model
 from trainer.errors import UserError
 from trainer.nn.ops import dense, relu
 from trainer.registry import Registry
@@ -88,12 +90,21 @@ INITIALIZERS = {
 ACTIVATIONS = {
     "relu": (relu, "he_normal"),  # mygrad.nnet.relu as a leaner operation (trainer/nn/ops.py)
     "leaky_relu": (lambda x: nnet.leaky_relu(x, slope=0.01), "he_normal"),
-    "elu": (lambda x: nnet.elu(x, alpha=1.0), "he_normal"),
+    "elu": (lambda x: nnet.elu(x, alpha=1.0), "he_normal"),  # type: ignore[arg-type]  # mygrad says numbers.Real
     "selu": (nnet.selu, "lecun_normal"),
     "tanh": (nnet.tanh, "glorot_uniform"),
     "sigmoid": (nnet.sigmoid, "glorot_uniform"),
     "soft_sign": (nnet.soft_sign, "glorot_uniform"),
 }
+
+# The names above, as the Literal types that validate a config (a type checker sees plain strings:
+# a Literal made from a dict's keys is not a static type).
+if TYPE_CHECKING:
+    Activation = str
+    Initializer = str
+else:
+    Activation = Literal[tuple(ACTIVATIONS)]
+    Initializer = Literal[tuple(INITIALIZERS)]
 
 
 @MODELS.register("mlp")
@@ -108,8 +119,8 @@ class MLP:
         n_outputs: int,
         rng: np.random.Generator,
         hidden: list[Annotated[int, Field(ge=1)]] = [64],  # noqa: B006 (the config's default; never mutated)
-        activation: Literal[tuple(ACTIVATIONS)] = "relu",
-        init: Literal[tuple(INITIALIZERS)] | None = None,
+        activation: Activation = "relu",
+        init: Initializer | None = None,
         dropout: Annotated[float, Field(ge=0, lt=1)] = 0.0,
     ):
         self.activation, default_init = ACTIVATIONS[activation]
@@ -137,7 +148,7 @@ class MLP:
         return tuple(p for layer in self.layers for p in layer)
 
 
-def weights_of(model) -> tuple[mg.Tensor, ...]:
+def weights_of(model: Model) -> tuple[mg.Tensor, ...]:
     """The parameters a regularization penalty applies to (see the module docstring)."""
     if hasattr(model, "weights"):
         return tuple(model.weights)
@@ -145,7 +156,7 @@ def weights_of(model) -> tuple[mg.Tensor, ...]:
 
 
 @contextlib.contextmanager
-def evaluation_mode(model):
+def evaluation_mode(model: Any) -> Iterator[None]:  # a Model; `training` is optional
     """Within: no graph is built and `model.training` (when the model has one) is False."""
     training = getattr(model, "training", None)
     if training is not None:

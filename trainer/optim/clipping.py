@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from trainer.contracts import Callback
+from trainer.contracts import Callback, LoopState
 
 
 class ClipGradNorm(Callback):
@@ -12,8 +12,8 @@ class ClipGradNorm(Callback):
     def __init__(self, max_norm: float):
         self.max_norm = max_norm
 
-    def on_before_update(self, state):
-        grads = [p.grad for p in state.model.parameters]
+    def on_before_update(self, state: LoopState) -> None:
+        grads = [p.grad for p in state.model.parameters if p.grad is not None]  # None: not in this graph
         norm = np.sqrt(sum(np.sum(g**2) for g in grads))
         if norm > self.max_norm:
             for g in grads:

@@ -5,8 +5,10 @@ through a checkpoint exactly. Each update rule follows the published formula nam
 docstring (the same as PyTorch's defaults); the tests write each formula out in NumPy.
 """
 
-from typing import Annotated
+from collections.abc import Sequence
+from typing import Annotated, Any
 
+import mygrad as mg
 import numpy as np
 from pydantic import Field
 
@@ -34,11 +36,13 @@ class Optimizer:
         self.t = 0
         self.state: dict[str, list[np.ndarray]] = {name: [] for name in self.slots}
 
-    def step(self, parameters) -> None:
+    def step(self, parameters: Sequence[mg.Tensor]) -> None:
         if self.slots and not self.state[self.slots[0]]:
             self.state = {name: [np.zeros_like(p.data) for p in parameters] for name in self.slots}
         self.t += 1
         for index, p in enumerate(parameters):
+            if p.grad is None:  # not in this step's graph: nothing to update it by (as in PyTorch)
+                continue
             # On `p.data`, not `p`: `p -= ...` on the Tensor would be a tracked operation.
             p.data -= self.update(
                 p.data, p.grad, {name: arrays[index] for name, arrays in self.state.items()}
@@ -48,14 +52,14 @@ class Optimizer:
         """The amount to subtract from `weight`; updates the arrays in `state` in place."""
         raise NotImplementedError
 
-    def state_dict(self) -> dict:
+    def state_dict(self) -> dict[str, Any]:
         return {
             "lr": self.lr,
             "t": self.t,
             **{name: [a.copy() for a in arrays] for name, arrays in self.state.items()},
         }
 
-    def load_state_dict(self, state: dict) -> None:
+    def load_state_dict(self, state: dict[str, Any]) -> None:
         self.lr, self.t = state["lr"], state["t"]
         self.state = {
             name: [np.array(a) for a in state[name]] for name in self.slots
@@ -70,7 +74,7 @@ class SGD(Optimizer):
     Nesterov: w -= lr * (g + mu * b).
     """
 
-    slots = ("momentum_buffer",)
+    slots: tuple[str, ...] = ("momentum_buffer",)
 
     def __init__(
         self, lr: LearningRate, momentum: Decay = 0.0, nesterov: bool = False, weight_decay: NonNegative = 0.0

@@ -7,12 +7,11 @@ warm-up. Because the lr depends on the step alone, a resumed run continues on th
 """
 
 import math
-from collections.abc import Callable
 from typing import Annotated
 
 from pydantic import Field
 
-from trainer.contracts import Callback
+from trainer.contracts import Callback, LoopState, Schedule
 from trainer.registry import Component, Registry
 
 
@@ -31,7 +30,7 @@ Factor = Annotated[float, Field(gt=0, le=1)]
 
 
 @SCHEDULES.register("constant")
-def constant(lr: float) -> Callable[[int], float]:
+def constant(lr: float) -> Schedule:
     """The optimizer's lr throughout."""
     return lambda step: lr
 
@@ -39,19 +38,19 @@ def constant(lr: float) -> Callable[[int], float]:
 @SCHEDULES.register("step")
 def step_decay(
     lr: float, steps_per_epoch: int, step_size: Annotated[int, Field(ge=1)] = 10, gamma: Factor = 0.1
-):
+) -> Schedule:
     """lr * gamma^k in the k-th block of `step_size` epochs."""
     return lambda step: lr * gamma ** (step // (step_size * steps_per_epoch))
 
 
 @SCHEDULES.register("exponential")
-def exponential(lr: float, steps_per_epoch: int, gamma: Factor = 0.95):
+def exponential(lr: float, steps_per_epoch: int, gamma: Factor = 0.95) -> Schedule:
     """lr * gamma^(epochs so far): the lr shrinks by `gamma` every epoch, smoothly from step to step."""
     return lambda step: lr * gamma ** (step / steps_per_epoch)
 
 
 @SCHEDULES.register("cosine")
-def cosine(lr: float, total_steps: int, min_lr: Annotated[float, Field(ge=0)] = 0.0):
+def cosine(lr: float, total_steps: int, min_lr: Annotated[float, Field(ge=0)] = 0.0) -> Schedule:
     """From lr down to `min_lr` along half a cosine wave over the whole run (Loshchilov & Hutter 2017)."""
     return lambda step: (
         min_lr + (lr - min_lr) * (1 + math.cos(math.pi * min(step, total_steps) / total_steps)) / 2
@@ -60,7 +59,7 @@ def cosine(lr: float, total_steps: int, min_lr: Annotated[float, Field(ge=0)] = 
 
 def build_schedule(
     component: ScheduleComponent, lr: float, steps_per_epoch: int, total_steps: int
-) -> Callable[[int], float]:
+) -> Schedule:
     """The schedule of the block, behind `warmup_epochs` of linear warm-up: lr * (step + 1) / warmup_steps."""
     warmup = round(component.warmup_epochs * steps_per_epoch)
     after = SCHEDULES.build(
@@ -74,8 +73,8 @@ def build_schedule(
 class LearningRateSchedule(Callback):
     """Sets `state.optimizer.lr` before every step; CSVLogger records it in steps.csv."""
 
-    def __init__(self, lr_at: Callable[[int], float]):
+    def __init__(self, lr_at: Schedule):
         self.lr_at = lr_at
 
-    def on_step_begin(self, state):
+    def on_step_begin(self, state: LoopState) -> None:
         state.optimizer.lr = self.lr_at(state.step)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from trainer.config.schema import COMPONENTS, Config
-from trainer.contracts import Loss, Model, Optimizer
+from trainer.contracts import Loss, Model, Optimizer, Task
 from trainer.data.dataset import Dataset, Splits
 from trainer.data.splits import load_splits
 from trainer.errors import UserError
@@ -27,7 +27,7 @@ class Experiment:
     metrics: list[str] = field(default_factory=list)
 
     @property
-    def task(self) -> str:
+    def task(self) -> Task:
         return self.splits.dataset.task
 
 
@@ -56,7 +56,7 @@ def build(config: Config) -> Experiment:
     return Experiment(config, splits, model, loss, optimizer, metric_names(config, splits.dataset))
 
 
-def output_width(dataset: Dataset, loss, config: Config) -> int:
+def output_width(dataset: Dataset, loss: Loss, config: Config) -> int:
     """Regression: one output per target column. Classification: one logit per class, or a single
     logit for a loss that `expects` binary labels (bce)."""
     expects = getattr(loss, "expects", None)  # a user's own loss says nothing: the data decide

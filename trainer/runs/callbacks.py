@@ -13,6 +13,7 @@ The order, and why:
  10. ProgressBar           last, to show the epoch's final logs
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,7 +41,11 @@ class RunCallbacks:
 
 
 def assemble(
-    experiment: Experiment, folder: Path, hashes: dict, extra=(), progress: bool = False
+    experiment: Experiment,
+    folder: Path,
+    hashes: dict,
+    extra: Iterable[Callback] = (),
+    progress: bool = False,
 ) -> RunCallbacks:
     """The callbacks of a run of `experiment` writing into `folder`, in the order of the module docstring."""
     config = experiment.config

@@ -106,7 +106,7 @@ def load_run(folder, which: str = "best") -> LoadedRun:
     require_run_folder(folder)
     order = [which] + [name for name in ("best", "last", "previous") if name != which]
     saved, name, problems = checkpoint.load_first_readable(folder / "checkpoints", order)
-    if saved is None:
+    if saved is None or name is None:
         detail = f" ({'; '.join(problems)})" if problems else ""
         raise UserError(
             f"{folder} has no readable checkpoint{detail}: the run stopped before its first epoch ended."

@@ -21,7 +21,8 @@ def _columns(path: Path) -> dict[str, list[float]]:
     """A CSV log by column, empty cells as NaN (matplotlib leaves a gap there)."""
     rows = read_log(path)
     return {
-        key: [math.nan if row[key] is None else row[key] for row in rows] for key in (rows[0] if rows else {})
+        key: [math.nan if (value := row[key]) is None else value for row in rows]
+        for key in (rows[0] if rows else {})
     }
 
 

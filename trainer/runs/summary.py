@@ -31,7 +31,9 @@ def summarize(config, experiment, state, folder, seconds, callbacks: RunCallback
         "seed": config.seed,
         "folder": str(folder),
         "stopped_epoch": state.epoch if state.status == "stopped_early" else None,
-        "best_epoch": callbacks.early.best_epoch if state.status == "stopped_early" else None,
+        "best_epoch": callbacks.early.best_epoch
+        if callbacks.early and state.status == "stopped_early"  # (a user's callback may stop early too)
+        else None,
         "divergence": callbacks.guard.message if diverged else None,
         # a diverged run has its own explanation (divergence); the others get advice about the learning rate
         "warnings": []

@@ -3,9 +3,11 @@ progress bar and the CSV logs. The hooks themselves are `trainer.contracts.Callb
 
 import csv
 import math
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
-from trainer.contracts import Callback
+from trainer.contracts import Callback, LoopState
 from trainer.files import write_atomically
 
 HOOKS = [name for name in vars(Callback) if name.startswith("on_")]
@@ -18,7 +20,15 @@ class Hooks:
     nothing per step costs nothing per step.
     """
 
-    def __init__(self, callbacks):
+    on_train_begin: Callable[[LoopState], None]
+    on_epoch_begin: Callable[[LoopState], None]
+    on_step_begin: Callable[[LoopState], None]
+    on_before_update: Callable[[LoopState], None]
+    on_step_end: Callable[[LoopState, float], None]
+    on_epoch_end: Callable[[LoopState, dict], None]
+    on_train_end: Callable[[LoopState], None]
+
+    def __init__(self, callbacks: Iterable[Callback]):
         for name in HOOKS:
             default = getattr(Callback, name)
             methods = [
@@ -27,13 +37,13 @@ class Hooks:
             setattr(self, name, _caller(methods))
 
 
-def _caller(methods):
+def _caller(methods: list[Callable[..., None]]) -> Callable[..., None]:
     if not methods:
         return lambda *args: None
     if len(methods) == 1:
         return methods[0]
 
-    def call_each(*args):
+    def call_each(*args: Any) -> None:
         for method in methods:
             method(*args)
 
@@ -43,7 +53,7 @@ def _caller(methods):
 class ProgressBar(Callback):
     """A tqdm bar over all steps, showing the running loss; redrawn a few times a second, not every step."""
 
-    def on_train_begin(self, state):
+    def on_train_begin(self, state: LoopState) -> None:
         from tqdm import tqdm
 
         self.bar = tqdm(
@@ -56,14 +66,14 @@ class ProgressBar(Callback):
         self.every = max(1, state.steps_per_epoch // 20)
         self.pending = 0
 
-    def on_step_end(self, state, loss):
+    def on_step_end(self, state: LoopState, loss: float) -> None:
         self.pending += 1
         if self.pending >= self.every:
             self.bar.set_postfix_str(f"epoch {state.epoch}/{state.epochs} loss {loss:.4g}", refresh=False)
             self.bar.update(self.pending)
             self.pending = 0
 
-    def on_epoch_end(self, state, logs):
+    def on_epoch_end(self, state: LoopState, logs: dict) -> None:
         self.bar.update(self.pending)
         self.pending = 0
         shown = {key: value for key, value in logs.items() if key != "epoch" and value is not None}
@@ -71,7 +81,7 @@ class ProgressBar(Callback):
             f"epoch {state.epoch}/{state.epochs} " + " ".join(f"{k} {v:.4g}" for k, v in shown.items())
         )
 
-    def on_train_end(self, state):
+    def on_train_end(self, state: LoopState) -> None:
         self.bar.close()
 
 
@@ -89,7 +99,7 @@ class CSVLogger(Callback):
         self.epochs_path = folder / "epochs.csv"
         self.rows: list[tuple] = []
 
-    def on_train_begin(self, state):
+    def on_train_begin(self, state: LoopState) -> None:
         """Start the files, or, for a resumed run, cut them back to the checkpoint it resumes from
         (a run killed after writing logs but before its next checkpoint wrote rows it will redo)."""
         keep_rows(self.steps_path, "step,epoch,loss,lr", state.step)
@@ -97,16 +107,16 @@ class CSVLogger(Callback):
             keep_rows(self.epochs_path, None, len(state.history))
         self.steps, self.epochs = open(self.steps_path, "a"), open(self.epochs_path, "a")
 
-    def on_step_end(self, state, loss):
+    def on_step_end(self, state: LoopState, loss: float) -> None:
         self.rows.append((state.step, state.epoch, loss, state.optimizer.lr))  # formatted in bulk by flush()
 
-    def on_epoch_end(self, state, logs):
+    def on_epoch_end(self, state: LoopState, logs: dict) -> None:
         if not self.epochs.tell():  # an empty file: the header first
             self.epochs.write(",".join(logs) + "\n")
         self.epochs.write(",".join(_cell(value) for value in logs.values()) + "\n")
         self.flush()
 
-    def on_train_end(self, state):
+    def on_train_end(self, state: LoopState) -> None:
         self.flush()
         self.steps.close()
         self.epochs.close()
@@ -135,9 +145,11 @@ def read_log(path: Path) -> list[dict[str, float | None]]:
 
 
 def keep_rows(path: Path, header: str | None, last: int) -> None:
-    """Keep the header and the rows whose first cell is at most `last` (or start the file with `header`)."""
+    """Keep the header and the rows whose first cell is at most `last` (or start the file with `header`,
+    if there is one: epochs.csv takes its header from the first epoch's logs)."""
     if not path.exists():
-        path.write_text(header + "\n")
+        if header is not None:
+            path.write_text(header + "\n")
         return
     lines = path.read_text().splitlines(keepends=True)
     # A line without its newline is one the killed process did not finish writing.

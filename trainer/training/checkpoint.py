@@ -10,11 +10,13 @@ import json
 import os
 import time
 import zipfile
+from collections.abc import Iterable
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 
-from trainer.contracts import Callback
+from trainer.contracts import Callback, LoopState, Model, Stateful
 from trainer.errors import UserError
 from trainer.files import open_atomically, replace_or_clean, unused_name_beside
 from trainer.training.stopping import Monitor
@@ -29,7 +31,7 @@ def save(path: Path, content: dict, fsync: bool = True) -> None:
     arrays: dict[str, np.ndarray] = {}
     meta = _encode(content, "", arrays)
     with open_atomically(path, fsync) as file:
-        np.savez(file, __meta__=np.array(json.dumps(meta)), **arrays)
+        np.savez(file, allow_pickle=False, __meta__=np.array(json.dumps(meta)), **arrays)
 
 
 def load(path: Path) -> dict:
@@ -54,7 +56,7 @@ def save_rotating(folder: Path, content: dict, fsync: bool = True) -> None:
 def load_first_readable(folder: Path, order=NAMES) -> tuple[dict | None, str | None, list[str]]:
     """The first checkpoint in `order` that loads: (content, its name, problems with the ones
     skipped); (None, None, problems) when none does (problems is empty when there is none yet)."""
-    problems = []
+    problems: list[str] = []
     for name in order:
         path = folder / f"{name}.npz"
         if not path.exists():
@@ -127,7 +129,7 @@ class Checkpointer(Callback):
         self._best: dict | None = None  # an improved state not yet written as `best`
         folder.mkdir(exist_ok=True)
 
-    def on_step_end(self, state, loss):
+    def on_step_end(self, state: LoopState, loss: float) -> None:
         if (
             self.every
             and state.step % self.every == 0
@@ -136,7 +138,7 @@ class Checkpointer(Callback):
         ):
             self._save(state)
 
-    def on_epoch_end(self, state, logs):
+    def on_epoch_end(self, state: LoopState, logs: dict) -> None:
         if state.status == "diverged":
             return
         improved = self.monitor.improved(logs)  # first, so the saved state knows the new best
@@ -157,7 +159,7 @@ class Checkpointer(Callback):
         elif improved:
             self._best = snapshot(state, self.callbacks, self.hashes)  # written with the next `last`
 
-    def on_train_end(self, state):
+    def on_train_end(self, state: LoopState) -> None:
         if state.status == "interrupted":
             self._save(state)
         self._write_best()  # e.g. the last improvement before the run diverged
@@ -189,8 +191,9 @@ class Checkpointer(Callback):
 LOOP_FIELDS = ("epoch", "step", "batch_in_epoch", "epoch_loss_sum", "epoch_rng_state", "history", "status")
 
 
-def snapshot(state, callbacks, hashes: dict) -> dict:
+def snapshot(state: LoopState, callbacks: Iterable[Callback], hashes: dict) -> dict:
     """Everything a resumed run needs, as nested dicts of arrays and JSON values."""
+    model_rng = _model_rng(state.model)
     return {
         "parameters": [
             p.data.copy() for p in state.model.parameters
@@ -198,13 +201,13 @@ def snapshot(state, callbacks, hashes: dict) -> dict:
         "optimizer": state.optimizer.state_dict(),
         "loop": {name: getattr(state, name) for name in LOOP_FIELDS}
         | {"history": list(state.history), "rng_state": state.rng.bit_generator.state},
-        "model_rng_state": _model_rng(state.model) and _model_rng(state.model).bit_generator.state,
+        "model_rng_state": model_rng and model_rng.bit_generator.state,
         "callbacks": {key: cb.state_dict() for key, cb in keyed_by_class(callbacks).items()},
         **hashes,
     }
 
 
-def restore(state, content: dict, callbacks) -> None:
+def restore(state: LoopState, content: dict, callbacks: Iterable[Callback]) -> None:
     """Put a snapshot back into the loop state, the model, the optimizer and the callbacks."""
     for p, saved in zip(state.model.parameters, content["parameters"], strict=True):
         if p.shape != saved.shape:
@@ -216,8 +219,9 @@ def restore(state, content: dict, callbacks) -> None:
     for name in LOOP_FIELDS:
         setattr(state, name, content["loop"][name])
     state.rng.bit_generator.state = content["loop"]["rng_state"]
-    if _model_rng(state.model):
-        _model_rng(state.model).bit_generator.state = content["model_rng_state"]
+    model_rng = _model_rng(state.model)
+    if model_rng:
+        model_rng.bit_generator.state = content["model_rng_state"]
     state.status, state.stop = "running", False
     saved_callbacks = content["callbacks"]
     for key, cb in keyed_by_class(callbacks).items():
@@ -225,19 +229,19 @@ def restore(state, content: dict, callbacks) -> None:
             cb.load_state_dict(saved_callbacks[key])
 
 
-def keyed_by_class(callbacks) -> dict[str, object]:
+def keyed_by_class(callbacks: Iterable[Callback]) -> dict[str, Stateful]:
     """The callbacks with state, each under a key that does not depend on the others: its class name,
     then NAME#2, NAME#3 for further callbacks of the same class (which must not overwrite each other)."""
-    keyed: dict[str, object] = {}
+    keyed: dict[str, Stateful] = {}
     for cb in callbacks:
-        if hasattr(cb, "state_dict"):
+        if hasattr(cb, "state_dict"):  # the Stateful contract: it has load_state_dict too
             name = type(cb).__name__
             count = sum(key.partition("#")[0] == name for key in keyed)
-            keyed[name if not count else f"{name}#{count + 1}"] = cb
+            keyed[name if not count else f"{name}#{count + 1}"] = cast(Stateful, cb)
     return keyed
 
 
-def _model_rng(model) -> np.random.Generator | None:
+def _model_rng(model: Model) -> np.random.Generator | None:
     """A model's own generator (the MLP's dropout masks), whose state a checkpoint must hold too."""
     rng = getattr(model, "rng", None)
     return rng if isinstance(rng, np.random.Generator) else None

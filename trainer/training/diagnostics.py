@@ -14,7 +14,7 @@ from pathlib import Path
 import mygrad as mg
 import numpy as np
 
-from trainer.contracts import Callback
+from trainer.contracts import Callback, LoopState
 from trainer.training.callbacks import keep_rows
 
 RISE = 0.10  # an epoch whose loss is 10% above the previous one's counts as a rise
@@ -36,7 +36,7 @@ class Diagnostics(Callback):
         self.sums: list[float] = []  # per parameter: the gradient norms of this epoch's steps so far, summed
         self.steps = 0
 
-    def on_train_begin(self, state):
+    def on_train_begin(self, state: LoopState) -> None:
         self.names = parameter_names(state.model)
         self.sums = self.sums or [0.0] * len(self.names)  # kept when a checkpoint restored them
         # a resumed run redoes the epochs after its checkpoint: drop the rows it wrote for them
@@ -48,7 +48,7 @@ class Diagnostics(Callback):
     def load_state_dict(self, saved: dict) -> None:
         self.sums, self.steps = list(saved["sums"]), saved["steps"]
 
-    def on_before_update(self, state):
+    def on_before_update(self, state: LoopState) -> None:
         parameters = state.model.parameters
         for number, p in enumerate(parameters):
             if p.grad is not None:
@@ -59,7 +59,7 @@ class Diagnostics(Callback):
         ):  # the epoch's last step: keep the weights it starts from
             self.before = [p.data.copy() for p in parameters]
 
-    def on_epoch_end(self, state, logs):
+    def on_epoch_end(self, state: LoopState, logs: dict) -> None:
         rows = []
         for name, total, p, before in zip(self.names, self.sums, state.model.parameters, self.before):
             weight = np.linalg.norm(before)

@@ -6,16 +6,29 @@ state is plain numbers, so a checkpoint of it resumes a run exactly, mid-epoch i
 
 import contextlib
 import math
+from collections.abc import Iterable
 
 import mygrad as mg
 import numpy as np
 
-from trainer.contracts import LoopState
+from trainer.contracts import Callback, LoopState, Loss, Model
 from trainer.nn.models import evaluation_mode
 from trainer.training.callbacks import Hooks
 
+# A split: inputs and targets, NumPy arrays (or trainer.data.outofcore.LazySplit, which reads like one).
+Split = tuple[np.ndarray, np.ndarray]
 
-def fit(state: LoopState, loss_fn, train, val, *, batch_size: int, callbacks=(), guard_memory=False):
+
+def fit(
+    state: LoopState,
+    loss_fn: Loss,
+    train: Split,
+    val: Split | None,
+    *,
+    batch_size: int,
+    callbacks: Iterable[Callback] = (),
+    guard_memory: bool = False,
+) -> LoopState:
     """Train `state.model` in place. The data are NumPy arrays: constants that never get a gradient."""
     X, y = train
     parameters, rng = state.model.parameters, state.rng
@@ -25,6 +38,7 @@ def fit(state: LoopState, loss_fn, train, val, *, batch_size: int, callbacks=(),
     with contextlib.nullcontext() if guard_memory else mg.mem_guard_off:
         while not state.stop and (state.batch_in_epoch or state.epoch < state.epochs):
             if state.batch_in_epoch:  # resumed mid-epoch: draw this epoch's order again
+                assert state.epoch_rng_state is not None  # saved when the epoch began
                 rng.bit_generator.state = state.epoch_rng_state
             else:
                 state.epoch += 1
@@ -84,7 +98,7 @@ class AllRows:
 ALL_ROWS = AllRows()
 
 
-def evaluate(model, loss_fn, split, chunk: int = 8192) -> float | None:
+def evaluate(model: Model, loss_fn: Loss, split: Split | None, chunk: int = 8192) -> float | None:
     """The mean loss over a whole split (None when there is no such split), in evaluation mode (no
     graph, no dropout)."""
     if split is None:

@@ -1,7 +1,7 @@
 """Metrics while training: each epoch the validation split is scored (`val_accuracy`, ... in
 epochs.csv); at the end the test split (`test_accuracy`, ... in summary.json)."""
 
-from trainer.contracts import Callback
+from trainer.contracts import Callback, LoopState
 from trainer.nn.metrics import score
 
 
@@ -11,7 +11,7 @@ class EpochMetrics(Callback):
     def __init__(self, names: list[str], task: str, val_split):
         self.names, self.task, self.val_split = names, task, val_split
 
-    def on_epoch_end(self, state, logs):
+    def on_epoch_end(self, state: LoopState, logs: dict) -> None:
         if self.val_split is not None and self.names:  # `metrics: []` predicts nothing
             logs.update(
                 {

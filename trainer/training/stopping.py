@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from trainer.contracts import Callback
+from trainer.contracts import Callback, LoopState
 
 
 class Monitor:
@@ -40,7 +40,7 @@ class EarlyStopping(Callback):
         self.best_epoch = 0
         self.best_parameters: list[np.ndarray] = []
 
-    def on_epoch_end(self, state, logs):
+    def on_epoch_end(self, state: LoopState, logs: dict) -> None:
         if self.monitor.improved(logs):
             self.wait, self.best_epoch = 0, state.epoch
             if self.restore_best:
@@ -50,7 +50,7 @@ class EarlyStopping(Callback):
             if self.wait >= self.patience and state.status == "running":
                 state.stop, state.status = True, "stopped_early"
 
-    def on_train_end(self, state):
+    def on_train_end(self, state: LoopState) -> None:
         if state.status == "stopped_early" and self.best_parameters:
             for p, best in zip(state.model.parameters, self.best_parameters):
                 p.data[...] = best
@@ -77,10 +77,12 @@ class DivergenceGuard(Callback):
     def __init__(self, factor: float, standardized: bool):
         self.factor, self.standardized = factor, standardized
         self.recent: deque[float] = deque(maxlen=6)
-        self.smoothed = self.first = self.best = None
+        self.smoothed: float | None = None  # the moving average of the loss
+        self.first: float | None = None  # its first value
+        self.best: float | None = None  # its lowest
         self.message: str | None = None
 
-    def on_step_end(self, state, loss):
+    def on_step_end(self, state: LoopState, loss: float) -> None:
         self.recent.append(loss)
         if not math.isfinite(loss):
             return self._diverge(state, f"the loss became {loss}")
@@ -95,7 +97,7 @@ class DivergenceGuard(Callback):
                 f"the loss rose to {self.smoothed:.4g}, over {self.factor:g} times its best ({self.best:.4g})",
             )
 
-    def on_epoch_end(self, state, logs):
+    def on_epoch_end(self, state: LoopState, logs: dict) -> None:
         if state.status == "running" and not all(np.isfinite(p.data).all() for p in state.model.parameters):
             self._diverge(state, "a parameter became NaN or infinite")
 
