@@ -1,37 +1,16 @@
+"""Data sets beyond their conformance (tests/test_conformance_data.py): what the spiral and function sets
+draw, class shares in the splits, and the errors of npz and npy files."""
+
 import numpy as np
 import pytest
 
 from trainer.data.dataset import DATASETS
 from trainer.data.splits import load_splits
 from trainer.errors import UserError
-from trainer.registry import Component
 
 
 def dataset(name, **options):
     return DATASETS.build(DATASETS.schema(name)(type=name, **options), seed=options.pop("seed", 0))
-
-
-@pytest.mark.parametrize(
-    "name, shape, classes",
-    [
-        ("iris", (150, 4), 3),
-        ("wine", (178, 13), 3),
-        ("breast_cancer", (569, 30), 2),
-        ("digits", (1797, 64), 10),
-    ],
-)
-def test_bundled_classification_sets_have_integer_labels(name, shape, classes):
-    data = dataset(name)
-    assert data.task == "classification" and data.X.shape == shape and data.X.dtype == np.float64
-    assert data.y.dtype == np.int64 and data.y.shape == (shape[0],) and set(data.y) == set(range(classes))
-    assert data.n_classes == classes and len(data.feature_names) == shape[1]
-
-
-@pytest.mark.parametrize("name, classes", [("moons", 2), ("circles", 2), ("blobs", 3), ("spiral", 3)])
-def test_generated_sets_are_seeded(name, classes):
-    first, again, other = dataset(name), dataset(name), DATASETS.build(Component(type=name), seed=1)
-    assert first.X.shape == (len(first.y), 2) and first.n_classes == classes
-    assert np.array_equal(first.X, again.X) and not np.array_equal(first.X, other.X)
 
 
 def test_spiral_arms_turn_around_the_origin():

@@ -9,6 +9,7 @@ from mygrad.operation_base import Operation
 from tests.conftest import CONFIGS, LINREG, ROOT
 from trainer.cli.main import main
 from trainer.config.load import load_config
+from trainer.config.yamlfile import load_yaml
 from trainer.errors import UserError
 from trainer.nn.losses import LOSSES
 from trainer.teaching.gradcheck import check_gradients
@@ -134,16 +135,15 @@ def test_large_parameters_are_sampled_and_the_threshold_is_an_option(write_confi
     assert main(["gradcheck", str(path), "data.n_features=3"]) == 0
 
 
-TRAINING_CONFIGS = [
-    "linreg",
-    "diabetes",
-    "linreg_csv",
-    "logreg",
-    "softmax_iris",
-    "mlp_digits",
-    "spiral",
-    "sine",
-]
+# Every shipped training config (the descent ones name a function instead of a model).
+TRAINING_CONFIGS = sorted(path.stem for path in CONFIGS.glob("*.yaml") if "model" in load_yaml(path)[0])
+
+
+def test_every_shipped_config_trains_a_model_or_descends_a_function():
+    for path in CONFIGS.glob("*.yaml"):
+        keys = load_yaml(path)[0].keys()
+        assert ("model" in keys) != bool(keys & {"function", "expression"}), path.name
+    assert {"linreg", "logreg", "mlp_digits", "spiral"} <= set(TRAINING_CONFIGS)
 
 
 @pytest.mark.parametrize("name", TRAINING_CONFIGS)

@@ -1,3 +1,6 @@
+"""Schedules and metrics in a run (steps.csv, summary.json, validation of their options). Each schedule's
+formula and each metric's value: tests/test_conformance_optim.py and tests/test_conformance_models.py."""
+
 import csv
 import json
 import math
@@ -10,7 +13,6 @@ import trainer
 from trainer.config.load import load_config
 from trainer.errors import ConfigError, UserError
 from trainer.nn.metrics import predict, predicted_classes
-from trainer.optim.schedules import SCHEDULES, build_schedule
 from trainer.runs.build import build
 
 IRIS = """\
@@ -21,31 +23,6 @@ loss: cross_entropy
 optimizer: {type: sgd, lr: 0.5}
 trainer: {epochs: 3, batch_size: 16}
 """
-
-
-def lrs(block: dict, lr=0.1, per_epoch=10, epochs=5):
-    component = SCHEDULES.schema(block["type"])(**block)
-    lr_at = build_schedule(component, lr, per_epoch, per_epoch * epochs)
-    return np.array([lr_at(step) for step in range(per_epoch * epochs)])
-
-
-def test_schedules_follow_their_formulas():
-    steps = np.arange(50)
-    assert np.all(lrs({"type": "constant"}) == 0.1)
-    assert np.allclose(lrs({"type": "step", "step_size": 2, "gamma": 0.5}), 0.1 * 0.5 ** (steps // 20))
-    assert np.allclose(lrs({"type": "exponential", "gamma": 0.9}), 0.1 * 0.9 ** (steps / 10))
-    cosine = lrs({"type": "cosine", "min_lr": 0.01})
-    assert np.allclose(cosine, 0.01 + 0.09 * (1 + np.cos(np.pi * steps / 50)) / 2)
-    assert cosine[0] == pytest.approx(0.1) and cosine[25] == pytest.approx(0.055)
-
-
-def test_warmup_rises_linearly_then_hands_over():
-    warm = lrs({"type": "cosine", "warmup_epochs": 1})
-    assert np.allclose(warm[:10], 0.1 * np.arange(1, 11) / 10)
-    assert np.allclose(warm[10:], 0.1 * (1 + np.cos(np.pi * np.arange(40) / 40)) / 2), (
-        "cosine spans the steps after warm-up"
-    )
-    assert np.allclose(lrs({"type": "constant", "warmup_epochs": 0.5})[5:], 0.1)
 
 
 def test_the_lr_of_every_step_lands_in_steps_csv_and_clipping_runs(tmp_path, write_config):
