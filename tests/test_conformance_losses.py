@@ -74,9 +74,6 @@ MISMATCHED_SHAPES = {
     "classes": [((8, 3), (8, 1)), ((8, 3), (7,)), ((8,), (8,))],
 }
 
-# Losses that compute a float32 prediction in float64 (integer labels or a Python float promote it).
-FLOAT32_UPCASTS = {"bce", "huber"}
-
 
 def loss_reference(name: str) -> LossReference:
     return reference_for(
@@ -152,18 +149,7 @@ def test_loss_refuses_mismatched_shapes(name):
         assert f"loss {name}" in message and str(prediction_shape) in message and str(target_shape) in message
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(
-            name,
-            marks=pytest.mark.xfail(
-                name in FLOAT32_UPCASTS, strict=True, reason="computes a float32 run's loss in float64"
-            ),
-        )
-        for name in LOSSES.names()
-    ],
-)
+@pytest.mark.parametrize("name", LOSSES.names())
 def test_loss_keeps_float32(name):
     for loss, _, prediction, target, expected in loss_cases(name):
         target = target.astype(np.float32) if target.dtype.kind == "f" else target

@@ -89,8 +89,10 @@ def huber(delta: Annotated[float, Field(gt=0)] = 1.0):
 
     def huber_loss(prediction, target):
         size = mg.abs(prediction - target)
-        quadratic = mg.minimum(size, delta)  # the part of |r| inside the quadratic zone
-        return mg.mean(0.5 * quadratic**2 + delta * (size - quadratic))
+        # constants in the prediction's dtype: MyGrad makes a Python float float64, and a float32 run stays float32
+        half, limit = size.dtype.type(0.5), size.dtype.type(delta)
+        quadratic = mg.minimum(size, limit)  # the part of |r| inside the quadratic zone
+        return mg.mean(half * quadratic**2 + limit * (size - quadratic))
 
     return huber_loss
 
@@ -103,7 +105,8 @@ def bce():
 
     def binary_cross_entropy(prediction, target):
         logit = prediction[:, 0]
-        return mg.mean(mg.logaddexp(0.0, logit) - target * logit)
+        labels = target.astype(logit.dtype)  # integer labels would promote a float32 loss to float64
+        return mg.mean(mg.logaddexp(logit.dtype.type(0), logit) - labels * logit)
 
     return binary_cross_entropy
 
