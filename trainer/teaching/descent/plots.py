@@ -150,32 +150,18 @@ def _draw_steps(f_ax, x_ax, descents, window, styles, with_y: bool) -> None:
     """f, x (and y) at each step, a line per path: the f panel's legend names each path and what it did."""
     for descent, (color, marker) in zip(descents, styles):
         steps = [row.step for row in descent.rows]
+        line = {"marker": marker, "color": color, "ms": 3, "lw": 1.2}
         f_ax.plot(
             steps,
             [row.f for row in descent.rows],
             "-",
-            marker=marker,
-            color=color,
-            ms=3,
-            lw=1.2,
             alpha=0.8,
             label=f"{descent.label}: {descent.verdict}",
+            **line,
         )
-        x_ax.plot(
-            steps, [row.x for row in descent.rows], "-", marker=marker, color=color, ms=3, lw=1.2, alpha=0.8
-        )
+        x_ax.plot(steps, [row.x for row in descent.rows], "-", alpha=0.8, **line)
         if with_y:
-            x_ax.plot(
-                steps,
-                [row.y for row in descent.rows],
-                "--",
-                marker=marker,
-                color=color,
-                ms=3,
-                lw=1.2,
-                alpha=0.5,
-                mfc="none",
-            )
+            x_ax.plot(steps, [row.y for row in descent.rows], "--", alpha=0.5, mfc="none", **line)
     finite = np.array([row.f for descent in descents for row in descent.rows])
     finite = finite[np.isfinite(finite)]
     if finite.min() >= 0 and finite.max() > 100 * max(finite[finite > 0].min(initial=math.inf), 1e-300):
