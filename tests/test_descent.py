@@ -1,13 +1,12 @@
 import builtins
 import csv
-import subprocess
-import sys
 
 import mygrad as mg
 import numpy as np
 import pytest
 
-from tests.conftest import CONFIGS, ROOT
+from tests.conftest import CONFIGS
+from tests.test_cli import run_cli
 from trainer.contracts import Callback
 from trainer.errors import ConfigError, UserError
 from trainer.optim.optimizers import OPTIMIZERS
@@ -24,33 +23,28 @@ from trainer.teaching.descent.run import descend
 PARABOLOID = "function: paraboloid\nstart: [3.0, -4.0]\noptimizer: {type: sgd, lr: 0.1}\nsteps: 20\n"
 
 
-@pytest.mark.parametrize("lr", [0.01, 0.1, 0.3, 0.9, 1.01])
-def test_sgd_on_the_paraboloid_follows_the_update_rule_exactly(tmp_path, write_config, lr):
+def test_sgd_on_the_paraboloid_follows_the_update_rule_exactly(tmp_path, write_config):
     """(x, y) after n steps is (1 - 2 lr)**n (x0, y0): each step multiplies the point by 1 - 2 lr."""
-    run = descend(write_config(PARABOLOID), [f"optimizer.lr={lr}"], runs_dir=tmp_path)
-    rows = run.descents[0].rows
-    points = np.array([(row.x, row.y) for row in rows])
-    expected = (1 - 2 * lr) ** np.arange(21)[:, None] * np.array([3.0, -4.0])
-    np.testing.assert_allclose(points, expected, rtol=1e-13, atol=0)  # 20 roundings: machine precision
-    assert [row.step for row in rows] == list(range(21)) and [row.lr for row in rows] == [lr] * 20 + [None]
-    for row in rows:  # f and its gradient are recorded at the point of the same row
-        assert row.f == pytest.approx(row.x**2 + row.y**2, rel=1e-15)
-        assert (row.dfdx, row.dfdy) == (2 * row.x, 2 * row.y)
+    lrs = [0.01, 0.1, 0.3, 0.9, 1.01]
+    compare = "compare: [" + ", ".join(f"{{type: sgd, lr: {lr}}}" for lr in lrs) + "]"
+    run = descend(
+        write_config(PARABOLOID.replace("optimizer: {type: sgd, lr: 0.1}", compare)), runs_dir=tmp_path
+    )
+    assert len(run.descents) == len(lrs)
+    for lr, descent in zip(lrs, run.descents):  # one run, one picture: each path on its own
+        rows = descent.rows
+        points = np.array([(row.x, row.y) for row in rows])
+        expected = (1 - 2 * lr) ** np.arange(21)[:, None] * np.array([3.0, -4.0])
+        np.testing.assert_allclose(points, expected, rtol=1e-13, atol=0, err_msg=f"lr {lr}")  # 20 roundings
+        assert [row.step for row in rows] == list(range(21))
+        assert [row.lr for row in rows] == [lr] * 20 + [None]
+        for row in rows:  # f and its gradient are recorded at the point of the same row
+            assert row.f == pytest.approx(row.x**2 + row.y**2, rel=1e-15)
+            assert (row.dfdx, row.dfdy) == (2 * row.x, 2 * row.y)
 
 
 def test_cli_prints_f_and_gradient_and_leaves_a_run_folder(tmp_path):
-    result = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "scripts" / "descend.py"),
-            str(CONFIGS / "paraboloid.yaml"),
-            "--runs-dir",
-            str(tmp_path),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_cli("descend", CONFIGS / "paraboloid.yaml", "--runs-dir", tmp_path)
     assert result.returncode == 0, result.stderr
     assert "start: (x, y) = (3, -4)   f = 25   gradient = [6, -8]" in result.stdout
     assert "sgd lr=0.1, after 50 steps" in result.stdout and "converged" in result.stdout
@@ -76,20 +70,7 @@ def test_cli_prints_f_and_gradient_and_leaves_a_run_folder(tmp_path):
 
 
 def test_mgtrain_descend_is_a_subcommand(tmp_path):
-    result = subprocess.run(
-        [
-            "mgtrain",
-            "descend",
-            str(CONFIGS / "himmelblau.yaml"),
-            "start=[-1,-1]",
-            "--runs-dir",
-            str(tmp_path),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-    )
+    result = run_cli("descend", CONFIGS / "himmelblau.yaml", "start=[-1,-1]", "--runs-dir", tmp_path)
     assert result.returncode == 0, result.stderr
     assert "(x, y) = (-3.77931, -3.28319)   f = " in result.stdout  # a different minimum than from (0, 0)
 

@@ -112,18 +112,35 @@ class KillAtEpochEnd(Callback):
             os.kill(os.getpid(), signal.SIGKILL)
 
 
+def with_diagnostics():
+    from tests.test_resume import RESUMABLE
+
+    return RESUMABLE.replace("checkpoint_every: 3,", "checkpoint_every: 3, diagnostics: true,")
+
+
+@pytest.fixture(scope="module")
+def diagnosed_reference(tmp_path_factory):
+    """The uninterrupted run the killed ones are compared with (the same for every kill)."""
+    path = tmp_path_factory.mktemp("reference") / "config.yaml"
+    path.write_text(with_diagnostics())
+    return trainer.train(path, runs_dir=path.parent / "runs")
+
+
 @pytest.mark.parametrize(
     "kill_at",
-    ["step 6", "step 20", "epoch 2"],
-    ids=["mid-epoch after a checkpoint", "inside an epoch's end", "after the logs of an epoch"],
+    [
+        pytest.param("epoch 2", id="after the logs of an epoch"),
+        pytest.param("step 6", id="mid-epoch after a checkpoint", marks=pytest.mark.slow),
+        pytest.param("step 20", id="inside an epoch's end", marks=pytest.mark.slow),
+    ],
 )
-def test_diagnostics_of_a_killed_and_resumed_run_equal_an_uninterrupted_one(tmp_path, write_config, kill_at):
-    from tests.test_resume import RESUMABLE, KillAt, train_and_get_killed
+def test_diagnostics_of_a_killed_and_resumed_run_equal_an_uninterrupted_one(
+    tmp_path, write_config, diagnosed_reference, kill_at
+):
+    from tests.test_resume import KillAt, train_and_get_killed
 
-    config = write_config(
-        RESUMABLE.replace("checkpoint_every: 3,", "checkpoint_every: 3, diagnostics: true,")
-    )
-    reference = trainer.train(config, runs_dir=tmp_path / "reference")
+    config = write_config(with_diagnostics())
+    reference = diagnosed_reference
     when, number = kill_at.split()
     killer = (
         KillAtEpochEnd(int(number))

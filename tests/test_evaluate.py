@@ -1,14 +1,13 @@
 """A finished run loaded again: predictions, scores, and the evaluate command."""
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
 import trainer
 from tests.conftest import CONFIGS, ROOT
+from tests.test_cli import run_cli
 from trainer.errors import UserError
 from trainer.runs.evaluate import read_rows
 
@@ -40,14 +39,7 @@ def test_predict_takes_rows_in_the_datas_own_units(tmp_path, write_config):
 
 
 def test_evaluate_command_writes_predictions_and_scores(logreg_run, tmp_path):
-    command = [
-        sys.executable,
-        str(ROOT / "scripts" / "evaluate.py"),
-        str(logreg_run.folder),
-        "--output",
-        str(tmp_path / "p.csv"),
-    ]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    result = run_cli("evaluate", logreg_run.folder, "--output", tmp_path / "p.csv")
     assert result.returncode == 0, result.stderr
     lines = (tmp_path / "p.csv").read_text().splitlines()
     assert lines[0] == "row,target,prediction" and len(lines) == 1 + 114
@@ -66,8 +58,7 @@ def test_evaluate_on_a_csv_file(tmp_path):
 
 
 def test_evaluate_refuses_a_folder_that_is_not_a_run(tmp_path):
-    command = [sys.executable, str(ROOT / "scripts" / "evaluate.py"), str(tmp_path)]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    result = run_cli("evaluate", tmp_path)
     assert (
         result.returncode == 2 and "is not a run folder" in result.stderr and "Traceback" not in result.stderr
     )

@@ -2,6 +2,7 @@
 
 import string
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -69,6 +70,7 @@ def loads_or_explains(path, overrides=()):
         assert str(error) and "Traceback" not in str(error)
 
 
+@pytest.mark.slow  # about 5 s: drawing 150 nested configs is Hypothesis's slow part
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(configs)
 def test_random_configs(tmp_path, raw):
@@ -77,6 +79,7 @@ def test_random_configs(tmp_path, raw):
     loads_or_explains(path)
 
 
+@pytest.mark.slow  # about 5 s: drawing 150 nested configs is Hypothesis's slow part
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(configs)
 def test_random_sections_merged_into_a_valid_config(tmp_path, raw):

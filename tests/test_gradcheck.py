@@ -1,12 +1,10 @@
-import subprocess
-import sys
-
 import mygrad as mg
 import numpy as np
 import pytest
 from mygrad.operation_base import Operation
 
 from tests.conftest import CONFIGS, LINREG, ROOT
+from tests.test_cli import run_cli
 from trainer.cli.main import main
 from trainer.config.load import load_config
 from trainer.config.yamlfile import load_yaml
@@ -85,12 +83,7 @@ def test_mse_on_the_linear_model_passes_with_a_tiny_error():
 
 
 def test_cli_passes_a_correct_config_with_exit_0():
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "gradcheck.py"), str(CONFIGS / "diabetes.yaml")],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_cli("gradcheck", CONFIGS / "diabetes.yaml")
     assert result.returncode == 0, result.stderr
     assert "weight" in result.stdout and "passed: every parameter" in result.stdout
 

@@ -4,13 +4,9 @@ import pytest
 
 from tests.conftest import CONFIGS
 from tests.test_cli import train_cli
+from trainer.config.dotted import flatten
 from trainer.config.load import load_config
-from trainer.teaching.grading import (
-    Expectation,
-    flatten,
-    parse_expectation,
-    summary_fields,
-)
+from trainer.teaching.grading import Expectation, parse_expectation, summary_fields
 
 
 def test_expectations_met_exit_0_with_a_table_and_grade_json(tmp_path):
@@ -108,4 +104,6 @@ def test_parsing_and_flattening():
     assert parse_expectation(" least_squares.distance <= 1e-3 ") == Expectation(
         " least_squares.distance <= 1e-3 ", "least_squares.distance", "<=", 0.001
     )
-    assert flatten({"a": {"b": [1, {"c": 2}]}, "d": None}) == {"a.b.0": 1, "a.b.1.c": 2, "d": None}
+    tree = {"a": {"b": [1, {"c": 2}]}, "d": None}
+    assert flatten(tree, lists=True) == {"a.b.0": 1, "a.b.1.c": 2, "d": None}
+    assert flatten(tree) == {"a.b": [1, {"c": 2}], "d": None}  # a config's list is one value

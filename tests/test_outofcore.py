@@ -151,7 +151,11 @@ def test_an_epoch_reads_one_block_at_a_time_and_holds_a_few(tmp_path, write_conf
 
 
 @pytest.mark.parametrize(
-    "killer", [KillAt(17), KillAt(29, before_epoch_end=True)], ids=["mid-epoch", "inside an epoch's end"]
+    "killer",
+    [
+        pytest.param(KillAt(17), id="mid-epoch"),
+        pytest.param(KillAt(29, before_epoch_end=True), id="inside an epoch's end", marks=pytest.mark.slow),
+    ],
 )
 def test_killed_and_resumed_run_on_a_memory_map_is_exact(mmap_config, tmp_path, killer):
     reference = trainer.train(mmap_config(), runs_dir=tmp_path / "reference")

@@ -72,16 +72,16 @@ def reference(tmp_path_factory):
     return trainer.train(path, runs_dir=path.parent / "runs")
 
 
+# Two kills in the quick loop; the others (the loop of kill -9 over more places) with the slow tests.
 @pytest.mark.parametrize(
     "killer",
-    [KillAt(4), KillAt(6), KillAt(10), KillAt(20, before_epoch_end=True), KillAt(1), KillAt(33)],
-    ids=[
-        "mid-epoch after a checkpoint",
-        "right after a checkpoint",
-        "at an epoch boundary",
-        "inside an epoch's end",
-        "first step",
-        "last epoch",
+    [
+        pytest.param(KillAt(4), id="mid-epoch after a checkpoint"),
+        pytest.param(KillAt(20, before_epoch_end=True), id="inside an epoch's end"),
+        pytest.param(KillAt(6), id="right after a checkpoint", marks=pytest.mark.slow),
+        pytest.param(KillAt(10), id="at an epoch boundary", marks=pytest.mark.slow),
+        pytest.param(KillAt(1), id="first step", marks=pytest.mark.slow),
+        pytest.param(KillAt(33), id="last epoch", marks=pytest.mark.slow),
     ],
 )
 def test_killed_and_resumed_run_equals_an_uninterrupted_one(tmp_path, write_config, reference, killer):

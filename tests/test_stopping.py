@@ -1,7 +1,6 @@
 """Early stopping, divergence, the reproducibility record, and a runs folder that cannot be used."""
 
 import json
-import subprocess
 import sys
 from collections import namedtuple
 
@@ -9,7 +8,7 @@ import numpy as np
 import pytest
 
 import trainer
-from tests.conftest import ROOT
+from tests.test_cli import train_cli
 from trainer.errors import UserError
 from trainer.training import checkpoint
 
@@ -86,15 +85,7 @@ def test_divergence_advice_follows_what_the_run_shows(tmp_path, write_config):
 
 
 def test_cli_exit_status_3_on_divergence(tmp_path, write_config):
-    command = [
-        sys.executable,
-        str(ROOT / "scripts" / "train.py"),
-        str(write_config()),
-        "optimizer.lr=2",
-        "--runs-dir",
-        str(tmp_path),
-    ]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    result = train_cli(write_config(), "optimizer.lr=2", "--runs-dir", tmp_path, cwd=tmp_path)
     assert (
         result.returncode == 3
         and "Training diverged at step" in result.stderr

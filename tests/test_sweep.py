@@ -3,8 +3,6 @@ import json
 import math
 import os
 import shutil
-import subprocess
-import sys
 import threading
 import time
 import tomllib
@@ -15,6 +13,7 @@ import yaml
 
 import trainer
 from tests.conftest import LINREG, ROOT
+from tests.test_cli import run_script
 from trainer.cli.main import main, sweep_alias
 from trainer.sweeps import sweep
 
@@ -96,6 +95,7 @@ def test_a_run_whose_loss_rises_to_1e283_still_draws_its_plot(write_config, tmp_
     assert 1e250 < run.summary["val_loss"] < math.inf and (run.folder / "loss.png").stat().st_size > 0
 
 
+@pytest.mark.slow  # a Dask cluster of two workers started
 def test_dask_local_cluster_gives_the_same_numbers_as_the_process_pool(pool_sweep, tmp_path):
     config, pool_folder, _ = pool_sweep
     status = sweep_main(
@@ -257,19 +257,8 @@ def test_resume_needs_a_sweep_folder_and_nothing_else(write_config, tmp_path, ca
 
 
 def test_script_prints_one_paragraph_without_traceback(write_config, tmp_path):
-    result = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "scripts" / "sweep.py"),
-            write_config(),
-            "--grid",
-            "optimizer.lrr=0.1",
-            "--runs-dir",
-            tmp_path / "runs",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
+    result = run_script(
+        "sweep.py", write_config(), "--grid", "optimizer.lrr=0.1", "--runs-dir", tmp_path / "runs"
     )
     assert result.returncode == 2 and result.stderr.startswith("error: ") and "Traceback" not in result.stderr
 

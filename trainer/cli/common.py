@@ -27,7 +27,9 @@ def guarded(command) -> int:
     """Run `command()` and return its exit status: a UserError prints its message alone (no
     traceback), Ctrl-C a line, and a closed pipe nothing."""
     try:
-        return command()
+        status = command()
+        sys.stdout.flush()  # a pipe closed early fails here, not in the flush at exit (a traceback)
+        return status
     except UserError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -6,6 +6,7 @@ A loader returns a `Dataset`: X is float64 (N, features). A regression target y 
 (N,). scikit-learn is imported inside the functions that use it, so checking a config stays fast.
 """
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Literal
@@ -14,6 +15,7 @@ import numpy as np
 import pydantic
 from pydantic import Field
 
+from trainer.errors import UserError
 from trainer.registry import Component, Registry
 
 
@@ -36,6 +38,18 @@ class DataComponent(Component):
                 f"training data; their sum must be below 1 (for example 0.2 and 0.1)"
             )
         return self
+
+    def held_out(self, n: int, counted: str = "", advice: str = "") -> tuple[int, int]:
+        """(validation, test): how many of `n` rows (or blocks, said in `counted`) the split holds out;
+        a UserError when that leaves none to train on."""
+        n_val, n_test = (math.ceil(fraction * n) for fraction in (self.val_fraction, self.test_fraction))
+        if n - n_val - n_test < 1:
+            raise UserError(
+                f"data: {counted or f'{n} rows'} are too few to hold out {n_val} for validation and {n_test} "
+                f"for test and still train on at least one; lower data.val_fraction or data.test_fraction"
+                f"{advice}."
+            )
+        return n_val, n_test
 
 
 DATASETS = Registry("data set", provided=("seed",), base=DataComponent)

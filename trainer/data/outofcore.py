@@ -175,15 +175,11 @@ def lazy_splits(dataset, component, seed: int, dtype: str):
 
     X, y = dataset.X, dataset.y
     n_blocks = math.ceil(len(X) / BLOCK_ROWS)
-    n_val, n_test = (
-        math.ceil(fraction * n_blocks) for fraction in (component.val_fraction, component.test_fraction)
+    n_val, n_test = component.held_out(
+        n_blocks,
+        f"{len(X)} rows make {n_blocks} blocks of {BLOCK_ROWS} (a memory-mapped data set is split by blocks), which",
+        ", or leave mmap off for data this small",
     )
-    if n_blocks - n_val - n_test < 1:
-        raise UserError(
-            f"data: {len(X)} rows make {n_blocks} blocks of {BLOCK_ROWS} (a memory-mapped data set is split by "
-            f"blocks), too few to hold out {n_val} for validation and {n_test} for test and train on one; "
-            f"lower data.val_fraction or data.test_fraction, or leave mmap off for data this small."
-        )
     shuffled = np.random.default_rng(seed).permutation(n_blocks)
     blocks = {
         "test": shuffled[:n_test],

@@ -1,12 +1,9 @@
 """The seeded train/validation/test split of a data set, with standardization fitted on the
 training split only; memory-mapped data are split by blocks instead (trainer.data.outofcore)."""
 
-import math
-
 import numpy as np
 
 from trainer.data.dataset import DATASETS, DataComponent, Dataset, Splits
-from trainer.errors import UserError
 
 
 def load_splits(component: DataComponent, seed: int, dtype: str = "float64") -> Splits:
@@ -20,15 +17,7 @@ def load_splits(component: DataComponent, seed: int, dtype: str = "float64") -> 
         from trainer.data.outofcore import lazy_splits
 
         return lazy_splits(dataset, component, seed, dtype)
-    n = len(dataset.X)
-    n_val, n_test = (
-        math.ceil(fraction * n) for fraction in (component.val_fraction, component.test_fraction)
-    )
-    if n - n_val - n_test < 1:
-        raise UserError(
-            f"data: {n} rows are too few to hold out {n_val} for validation and {n_test} for test and "
-            f"still train on at least one; lower data.val_fraction or data.test_fraction."
-        )
+    n_val, n_test = component.held_out(len(dataset.X))
     X, y = dataset.X, dataset.y
     parts: dict[str, tuple[np.ndarray, np.ndarray] | None] = {"val": None, "test": None}
     for name, size in (("test", n_test), ("val", n_val)):

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from trainer.config.dotted import flatten
 from trainer.files import write_atomically
 
 # Keys that may change when a run is resumed: they do not change what the finished steps computed.
@@ -19,19 +20,9 @@ RESUMABLE_KEYS = {"trainer.epochs", "trainer.checkpoint_every"}
 PACKAGES = ("numpy", "mygrad", "scikit-learn", "pydantic", "PyYAML", "tqdm", "matplotlib")
 
 
-def _flat(tree: dict, prefix: str = "") -> dict:
-    flat = {}
-    for key, value in tree.items():
-        if isinstance(value, dict):
-            flat.update(_flat(value, f"{prefix}{key}."))
-        else:
-            flat[f"{prefix}{key}"] = value
-    return flat
-
-
 def config_hash(config) -> str:
     """SHA-256 of the resolved config, leaving out the keys that may change on resume."""
-    kept = {key: value for key, value in _flat(config.to_dict()).items() if key not in RESUMABLE_KEYS}
+    kept = {key: value for key, value in flatten(config.to_dict()).items() if key not in RESUMABLE_KEYS}
     return hashlib.sha256(json.dumps(kept, sort_keys=True).encode()).hexdigest()
 
 
@@ -49,7 +40,7 @@ def data_hash(splits, chunk: int = 16384) -> str:
 
 def resumable_differences(saved, requested) -> list[str]:
     """'key: old -> new' for every key that differs, other than those that may change on resume."""
-    old, new = _flat(saved.to_dict()), _flat(requested.to_dict())
+    old, new = flatten(saved.to_dict()), flatten(requested.to_dict())
     return [
         f"{key}: {old.get(key)!r} -> {new.get(key)!r}"
         for key in sorted(old.keys() | new.keys())

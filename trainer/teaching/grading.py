@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from trainer.config.dotted import flatten
 from trainer.config.yamlfile import parse_value
 from trainer.errors import UserError, did_you_mean
 
@@ -40,7 +41,7 @@ class Expectation:
 
     def check(self, summary: dict) -> tuple[object, bool]:
         """(the field's value in `summary`, whether the expectation holds)."""
-        value = flatten(summary).get(self.field)
+        value = flatten(summary, lists=True).get(self.field)
         comparable = _is_number(value) if self.operator in ORDERING else value is not None
         return value, comparable and OPERATORS[self.operator](value, self.target)
 
@@ -127,19 +128,6 @@ def grade(expectations: list[Expectation], folder: Path) -> tuple[str, bool]:
     return "\n".join(lines), grade_file["passed"]
 
 
-def flatten(summary: dict, prefix: str = "") -> dict[str, object]:
-    """{'least_squares.distance': 0.004, 'weights.0': 0.47, ...}: every leaf of summary.json by its dotted path."""
-    leaves = {}
-    items = summary.items() if isinstance(summary, dict) else enumerate(summary)
-    for key, value in items:
-        path = f"{prefix}{key}"
-        if isinstance(value, (dict, list)):
-            leaves.update(flatten(value, path + "."))
-        else:
-            leaves[path] = value
-    return leaves
-
-
 def _shown(names: list[str]) -> list[str]:
     """The names with list entries folded: weights.0 ... weights.29 as weights.N."""
     return list(dict.fromkeys(re.sub(r"\.\d+(?=\.|$)", ".N", name) for name in names))
@@ -167,4 +155,4 @@ def summary_fields(config) -> dict[str, object]:
     untrained = LoopState(experiment.model, experiment.optimizer, config.trainer.epochs, 0, rng=None)
     with tempfile.TemporaryDirectory() as folder:  # the callbacks (checkpoints) want a folder
         callbacks = assemble(experiment, Path(folder), {})
-        return flatten(summarize(config, experiment, untrained, None, 0.0, callbacks))
+        return flatten(summarize(config, experiment, untrained, None, 0.0, callbacks), lists=True)
