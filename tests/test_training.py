@@ -152,6 +152,7 @@ def test_run_folder_holds_config_logs_summary_and_plot(tmp_path, write_config):
         "summary.json",
         "loss.png",
         "checkpoints",
+        "run.lock",
     }
     # a run shorter than Checkpointer.SAVE_SECONDS saves `last` once, at its end (tests/test_checkpointer.py)
     assert {p.name for p in (run.folder / "checkpoints").iterdir()} == {"last.npz", "best.npz"}
