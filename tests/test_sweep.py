@@ -245,7 +245,9 @@ def test_unreachable_scheduler_is_a_quick_clear_error(write_config, tmp_path, ca
         capsys,
     )
     assert status == 2 and "cannot reach the Dask scheduler at tcp://127.0.0.1:9 within 1 s" in err
-    assert time.perf_counter() - started < 4 and not (tmp_path / "runs").exists()
+    assert (
+        time.perf_counter() - started < 15 and not (tmp_path / "runs").exists()
+    )  # generous: a loaded machine
 
 
 def test_resume_needs_a_sweep_folder_and_nothing_else(write_config, tmp_path, capsys):
