@@ -164,6 +164,48 @@ def _where_in(path: Path, error: Exception) -> str:
     return f"{line}{type(error).__name__}: {error}."
 
 
+def is_students(filename: str) -> bool:
+    """Whether a traceback frame's file is a user's .py file that a config named (and usercode imported)."""
+    return filename in _modules
+
+
+def raised_in_students_code(error: BaseException) -> bool:
+    return any(is_students(frame.filename) for frame in traceback.extract_tb(error.__traceback__))
+
+
+# What the framework was doing when it called the user's code, by the module of the calling frame
+CALLERS = {
+    "checks": "trying your model and loss on the first rows of the training data",
+    "registry": "creating your model or loss from the config",
+    "loop": "training",
+    "gradcheck": "checking your gradients",
+    "evaluate": "evaluating the trained model",
+}
+
+
+def explain_students_error(error: BaseException, doing: str | None = None) -> str:
+    """A user's code raised while the framework was `doing` something ('calling your model on 4 rows',
+    else told by the frame that called the user's code): one paragraph naming the error, then the
+    user's own lines with their code, innermost last, and nothing of ours."""
+    frames = traceback.extract_tb(error.__traceback__)
+    first = next((number for number, frame in enumerate(frames) if is_students(frame.filename)), 0)
+    if doing is None:
+        caller = frames[first - 1] if first else None
+        doing = CALLERS.get(Path(caller.filename).stem, "running it") if caller else "running it"
+        doing += f" (`{caller.line}`)" if caller and caller.line else ""
+    shown = "\n".join(
+        f"  {Path(frame.filename).name}, line {frame.lineno}, in {frame.name}:\n    {frame.line}"
+        for frame in frames
+        if is_students(frame.filename)
+    )
+    what = (
+        f"called sys.exit({error.code!r}), which would end the program"
+        if isinstance(error, SystemExit)
+        else f"raised {type(error).__name__}: {error}"
+    )
+    return f"your code {what}, while the framework was {doing}.\n{shown}"
+
+
 def describe_signature(factory) -> str:
     """'Net(hidden: int = 32)', for messages about the options a config block may set."""
     try:
