@@ -1,6 +1,6 @@
 """Names for the classic bugs, in words a beginner understands: what went wrong and the line to look at.
 
-- the graph cut by `.data`, `.item()`, `float()` or a NumPy function: a gradient that is missing or
+- the graph cut by `.data`, `.item()`, `float()` or np.array(): a gradient that is missing or
   differs while the value is right; the lines that do it are found in the student's source;
 - the wrong sign: the value is minus the reference's; in training, the loss rises from the start;
 - a shape that broadcasts, (N, 1) against (N,) or a (hidden, 1) parameter: right on one row, wrong on
@@ -17,15 +17,13 @@ import re
 import numpy as np
 
 # What turns a Tensor into plain numbers that backward() cannot go through.
-GRAPH_CUTTERS = re.compile(
-    r"\.data\b|\.item\(\)|\bfloat\(|\bnp\.(?:asarray|array|exp|log|log1p|sum|mean|max|min|maximum|minimum|"
-    r"dot|matmul|tanh|sqrt|abs|square|power|clip|where|einsum|logaddexp)\("
-)
+# (NumPy's math functions such as np.exp called on a Tensor are tracked by MyGrad; np.array is not.)
+GRAPH_CUTTERS = re.compile(r"\.data\b|\.item\(\)|\.tolist\(\)|\bfloat\(|\bnp\.(?:asarray|array|copy)\(")
 
 GRAPH_CUT = (
-    "the graph is cut: MyGrad can only follow its own operations on Tensors. `.data`, `.item()`, "
-    "`float()` and NumPy functions (np.exp, np.log, np.sum, ...) hand back plain numbers that backward() "
-    "cannot go through; use the mygrad functions (mg.exp, mg.log, mg.sum, ...) on the Tensors instead."
+    "the graph is cut: MyGrad can only follow operations on Tensors. `.data`, `.item()`, `float()`, "
+    "np.array() and np.asarray() hand back plain NumPy numbers, and whatever is computed from them "
+    "is a constant to backward(); compute with the Tensors themselves (mg.exp, mg.log, mg.mean, @, ...)."
 )
 
 RELATIVE_SAME = 1e-6  # two numbers this close (relative) count as equal when naming a bug

@@ -15,7 +15,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-import trainer
 from trainer.errors import UserError
 from trainer.teaching.assignments.checks import Result
 from trainer.teaching.assignments.notebook import python_from_notebook
@@ -94,7 +93,7 @@ def _run_worker(
     limits = assignment.limits
     command = [sys.executable, "-m", "trainer.teaching.assignments.worker", str(assignment.folder),
                str(scratch), str(references.resolve()), str(results), "visible" if visible_only else "all"]  # fmt: skip
-    framework = str(Path(trainer.__file__).resolve().parents[1])  # the worker runs this very trainer
+    framework = str(Path(__file__).resolve().parents[3])  # the worker runs this very trainer
     path = os.pathsep.join(filter(None, [framework, os.environ.get("PYTHONPATH")]))
     environment = os.environ | {"PYTHONPATH": path, "OPENBLAS_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
     with open(scratch / ".printed.txt", "wb") as printed:
