@@ -137,7 +137,7 @@ def _import_file(source: str):
     sys.modules[spec.name] = module  # dataclasses and pickling look a class's module up there
     try:
         spec.loader.exec_module(module)
-    except Exception as error:
+    except (Exception, SystemExit) as error:  # sys.exit() at import must not end the program
         del sys.modules[spec.name]
         raise ConfigError(f"importing {path} failed: {_where_in(path, error)}") from None
     if key in _modules:  # the file changed: its old module goes
@@ -155,12 +155,16 @@ def _import_module(source: str):
         ) from None
 
 
-def _where_in(path: Path, error: Exception) -> str:
+def _where_in(path: Path, error: BaseException) -> str:
     """'line 7: NameError: name 'np' is not defined': the line in the student's file, not ours."""
     if isinstance(error, SyntaxError):
         return f"line {error.lineno}: SyntaxError: {error.msg}."
     frames = [frame for frame in traceback.extract_tb(error.__traceback__) if Path(frame.filename) == path]
     line = f"line {frames[-1].lineno}: " if frames else ""
+    if isinstance(error, SystemExit):
+        return f"{line}it calls sys.exit({error.code!r}), which would end the program; leave it out."
+    if isinstance(error, MemoryError):
+        return f"{line}MemoryError: it needs more memory than there is (or than it may use)."
     return f"{line}{type(error).__name__}: {error}."
 
 

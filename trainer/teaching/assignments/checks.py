@@ -108,7 +108,7 @@ def _train(check: TrainCheck, scratch: Path) -> tuple[float, str]:
         losses = [row["train_loss"] for row in run.history]
         final = [np.array(p.data) for p in run.model.parameters]
         for finding in (
-            diagnose.rising_loss(losses),
+            diagnose.negative_loss(losses) or diagnose.rising_loss(losses),
             diagnose.frozen_parameters(initial.names, initial.values, final),
         ):
             if finding:

@@ -124,7 +124,8 @@ def _run(check: ComponentCheck, component, recorded: dict, case: str) -> tuple[n
             diagnose.shape_difference("your output", output.shape, recorded[f"{case}/upstream"].shape)
         )
     mg.sum(output * recorded[f"{case}/upstream"]).backward()  # a seeded gradient from above
-    gradients = {"input": x.grad} | {f"parameter{n}": p.grad for n, p in enumerate(parameters)}
+    # the parameters first: a cut graph is named by the first parameter it leaves without a gradient
+    gradients = {f"parameter{n}": p.grad for n, p in enumerate(parameters)} | {"input": x.grad}
     return np.array(output.data), gradients
 
 
@@ -167,9 +168,7 @@ def _compare_case(check: ComponentCheck, component, reference: dict, case: str) 
             )
     elif not _same(output, expected, tolerance):
         row = int(np.argmax(np.abs(output - expected).reshape(rows, -1).max(axis=1)))
-        raise Failed(
-            f"its output differs from the reference's at row {row}: {output[row]} against {expected[row]}."
-        )
+        raise Failed(f"its output at row {row}, {output[row]}, {diagnose.DIFFERS}'s, {expected[row]}.")
     names = _names(check, component)
     for key, gradient in gradients.items():
         wanted = reference[f"{case}/gradient/{key}"]
@@ -182,7 +181,7 @@ def _compare_case(check: ComponentCheck, component, reference: dict, case: str) 
                     component, f"the value is right, but the gradient with respect to {name} is not"
                 )
                 if diagnose.suspect_lines(component)
-                else f"the value is right, but the gradient with respect to {name} differs from the reference's."
+                else f"the value is right, but the gradient with respect to {name} {diagnose.DIFFERS}'s."
             )
     return None
 

@@ -26,6 +26,8 @@ GRAPH_CUT = (
     "is a constant to backward(); compute with the Tensors themselves (mg.exp, mg.log, mg.mean, @, ...)."
 )
 
+DIFFERS = "differs from the reference"  # in the messages that name no bug: a broadcast may explain them
+
 RELATIVE_SAME = 1e-6  # two numbers this close (relative) count as equal when naming a bug
 
 
@@ -70,7 +72,7 @@ def loss_value(mine: float, reference: float, rows: int, case: str, large: bool,
             f"mg.logaddexp(0, z) - y * z for the binary cross-entropy of a logit z."
         )
     if not math.isfinite(mine):
-        return f"it gives {mine} where the reference gives {reference:.6g}."
+        return f"it gives {mine}, which {DIFFERS} ({reference:.6g})."
     if reference and close(mine, -reference):
         return (
             f"it is {mine:.6g} where the reference is {reference:.6g}: the sign is wrong. A loss must "
@@ -82,7 +84,7 @@ def loss_value(mine: float, reference: float, rows: int, case: str, large: bool,
             f"where the mean was meant. The loss is the mean over the batch (mg.mean), so that its size "
             f"and the step's do not depend on the batch size."
         )
-    return f"it is {mine:.6g} where the reference is {reference:.6g} (the {case} case)."
+    return f"it is {mine:.6g}, which {DIFFERS} ({reference:.6g}): it computes something else."
 
 
 BROADCAST = (
@@ -95,7 +97,7 @@ BROADCAST = (
 def right_on_one_row(results: dict[str, str | None]) -> str | None:
     """When the single-row case passes but a case with several rows fails: a broadcast."""
     if "single_row" in results and results["single_row"] is None:
-        failing = [case for case in ("typical", "float32") if results.get(case)]
+        failing = [case for case in ("typical", "float32") if DIFFERS in (results.get(case) or "")]
         if failing:
             return f"right on one row, wrong on several (the {failing[0]} case): {BROADCAST}"
     return None
@@ -116,6 +118,18 @@ def rising_loss(losses: list[float]) -> str | None:
             f"sign of the loss (or of its gradient) is wrong."
         )
     return None
+
+
+def negative_loss(losses: list[float]) -> str | None:
+    """The wrong sign in the loss itself: descent makes -loss ever smaller, below 0."""
+    below = next((epoch for epoch, loss in enumerate(losses, 1) if loss < 0), None)
+    if below is None:
+        return None
+    return (
+        f"the training loss went below 0 (epoch {below}: {losses[below - 1]:.4g}): a squared error or a "
+        f"cross-entropy is never negative, so the sign of the loss is wrong, and descent on it makes "
+        f"the predictions worse."
+    )
 
 
 def frozen_parameters(names: list[str], before: list[np.ndarray], after: list[np.ndarray]) -> str | None:
