@@ -79,7 +79,10 @@ class TrainCheck(Check):
         if not expect:
             raise ValueError("a train check needs at least one expectation")
         for text in expect:
-            parse_expectation(text)  # raises UserError with the syntax
+            try:
+                parse_expectation(text)
+            except UserError as error:  # pydantic reports a ValueError with the key it belongs to
+                raise ValueError(str(error)) from None
         return expect
 
 
@@ -127,7 +130,8 @@ def load_assignment(folder: str | Path) -> Assignment:
 def _describe(error: ValidationError, raw: dict) -> str:
     problems = []
     for problem in error.errors():
-        location = ".".join(str(part) for part in problem["loc"] if not str(part).endswith("Check"))
+        kinds = ("component", "gradcheck", "train")  # pydantic's name for the branch of the union
+        location = ".".join(str(part) for part in problem["loc"] if part not in kinds)
         text = problem["msg"].removeprefix("Value error, ")
         problems.append(f"{location or 'the file'}: {text}")
     return "; ".join(problems) + ". The format is described in docs/assignments.md."
