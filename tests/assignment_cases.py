@@ -9,14 +9,14 @@ from tests.conftest import ASSIGNMENTS
 # assignment -> [(submission, old text of the solution, new text, score, diagnosis in its feedback)]
 BUGS = {
     "two_layer_net": [
-        ("graph_cut_data", "mg.exp(z), axis=1", "mg.exp(z.data), axis=1", 5, "the graph is cut"),
+        ("graph_cut_data", "mg.exp(z), axis=1", "mg.exp(z.data), axis=1", 6, "the graph is cut"),
         ("wrong_sign", "return -mg.mean(", "return mg.mean(", 5, "the sign is wrong"),
-        ("sum_not_mean", "return -mg.mean(", "return -mg.sum(", 8, "a sum where the mean was meant"),
+        ("sum_not_mean", "return -mg.mean(", "return -mg.sum(", 4, "a sum where the mean was meant"),
         (
             "no_max_subtraction",
             "z = logits - mg.max(logits, axis=1, keepdims=True)",
             "z = logits",
-            8,
+            7,
             "exp() overflows",
         ),
         (
@@ -38,7 +38,7 @@ BUGS = {
             "rng.normal(0, np.sqrt(2 / n_inputs), size=(n_inputs, hidden))",
             "np.zeros((n_inputs, hidden))",
             8,
-            "parameter w1, w2 never changed",
+            "parameter w1, b1, w2 never changed",
         ),
     ],
     "linear_regression": [
@@ -46,11 +46,11 @@ BUGS = {
             "broadcast_mse",
             "mg.mean((prediction - target) ** 2)",
             "mg.mean((prediction[:, 0] - target) ** 2)",
-            4,
+            5,
             "right on one row, wrong on several",
         ),
         ("wrong_sign", "return mg.mean(", "return -mg.mean(", 4, "the sign is wrong"),
-        ("sum_not_mean", "return mg.mean(", "return mg.sum(", 7, "a sum where the mean was meant"),
+        ("sum_not_mean", "return mg.mean(", "return mg.sum(", 4, "a sum where the mean was meant"),
         (
             "graph_cut_float",
             "return mg.mean((prediction - target) ** 2)",
@@ -65,7 +65,7 @@ BUGS = {
             7,
             "a shape broadcasts",
         ),
-        ("frozen_bias", "return x @ self.w + self.b", "return x @ self.w + self.b * 0", 4, "never changed"),
+        ("frozen_bias", "return x @ self.w + self.b", "return x @ self.w + self.b * 0", 5, "never changed"),
     ],
     "logistic_regression": [
         (
@@ -82,10 +82,10 @@ BUGS = {
             7,
             "log() meets 0",
         ),
-        ("broadcast", "z = logits[:, 0]", "z = logits", 0, "right on one row, wrong on several"),
-        ("graph_cut_data", "- labels * z)", "- labels * z.data)", 2, "the graph is cut"),
+        ("broadcast", "z = logits[:, 0]", "z = logits", 4, "right on one row, wrong on several"),
+        ("graph_cut_data", "- labels * z)", "- labels * z.data)", 3, "the graph is cut"),
         ("sum_not_mean", "return mg.mean(", "return mg.sum(", 7, "a sum where the mean was meant"),
-        ("wrong_sign", "return mg.mean(", "return -mg.mean(", 3, "the sign is wrong"),
+        ("wrong_sign", "return mg.mean(", "return -mg.mean(", 4, "the sign is wrong"),
     ],
 }
 

@@ -198,3 +198,21 @@ def test_cli_shows_a_students_mistake_in_one_paragraph(tmp_path):
         and "Traceback" not in result.stderr
     )
     assert not (tmp_path / "runs").exists()
+
+
+@pytest.mark.parametrize(
+    "call, expected",
+    [
+        ("sys.exit(0)", "your code called sys.exit(0), which would end the program"),
+        ("undefined_name", "your code raised NameError: name 'undefined_name' is not defined"),
+    ],
+)
+def test_students_code_that_raises_or_exits_shows_their_line_and_exits_2(tmp_path, call, expected):
+    model = "import sys\n" + GOOD_MODEL.replace(
+        "        return x @ self.w + self.b", f"        {call}\n        return x @ self.w + self.b"
+    )
+    result = train_cli(student_files(tmp_path, model=model), "--runs-dir", tmp_path / "runs", cwd=tmp_path)
+    assert result.returncode == 2 and expected in result.stderr, result.stderr
+    assert "trying your model and loss on the first rows of the training data" in result.stderr
+    assert f"net.py, line 11, in __call__:\n    {call}" in result.stderr
+    assert "Traceback" not in result.stderr and "trainer/" not in result.stderr
