@@ -59,7 +59,10 @@ def test_hostile_code_gets_zero_and_a_clear_line_while_the_class_is_graded(tmp_p
     (tmp_path / "submissions" / "chatty").mkdir()
     (tmp_path / "submissions" / "chatty" / name).write_text(f"print('x' * 10**7)\n{text}")
     out = tmp_path / "grades"
-    assert main(["grade", str(assignment), str(tmp_path / "submissions"), "--out", str(out), "--workers", "2"]) == 0
+    assert (
+        main(["grade", str(assignment), str(tmp_path / "submissions"), "--out", str(out), "--workers", "2"])
+        == 0
+    )
     table = grades(out)
     assert table["solution"]["score"] == "10" and table["chatty"]["score"] == "10"
     assert "your code printed 10,000,001 characters" in (out / "chatty" / "feedback.md").read_text()
@@ -80,7 +83,9 @@ def test_unchanged_submissions_are_not_graded_again_unless_forced(tmp_path, caps
     (tmp_path / "submissions" / "bob" / name).write_text(text.replace("return mg.mean(", "return mg.sum("))
     assert main(command) == 0 and "graded 1 submission(s), 1 unchanged" in capsys.readouterr().out
     assert grades(tmp_path / "out")["bob"]["score"] == "4"
-    assert main([*command, "--force"]) == 0 and "graded 2 submission(s), 0 unchanged" in capsys.readouterr().out
+    assert (
+        main([*command, "--force"]) == 0 and "graded 2 submission(s), 0 unchanged" in capsys.readouterr().out
+    )
 
 
 def test_a_notebook_is_graded_like_the_py(tmp_path):
@@ -91,7 +96,10 @@ def test_a_notebook_is_graded_like_the_py(tmp_path):
     (tmp_path / "submission" / name.replace(".py", ".ipynb")).write_text(json.dumps({"cells": cells}))
     grade_for_gradescope(ASSIGNMENTS / "logistic_regression", tmp_path)
     written = json.loads((tmp_path / "results" / "results.json").read_text())
-    assert written["score"] == 10 and {test["visibility"] for test in written["tests"]} == {"visible", "after_published"}
+    assert written["score"] == 10 and {test["visibility"] for test in written["tests"]} == {
+        "visible",
+        "after_published",
+    }
 
 
 def test_a_student_checks_the_handout_and_learns_what_to_fix_first(tmp_path):
