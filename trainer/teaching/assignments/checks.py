@@ -13,6 +13,7 @@ import numpy as np
 
 from trainer.config.load import load_config
 from trainer.contracts import Callback
+from trainer.nn.checks import parameters_of
 from trainer.errors import UserError
 from trainer.runs.run import train
 from trainer.teaching import gradcheck
@@ -106,7 +107,7 @@ def _train(check: TrainCheck, scratch: Path) -> tuple[float, str]:
         lines.append(f"{'pass' if passed else 'FAIL'}  {text}  (yours: {shown}; {points:g} points)")
     if score < check.points:
         losses = [row["train_loss"] for row in run.history]
-        final = [np.array(p.data) for p in run.model.parameters]
+        final = [np.array(p.data) for p in parameters_of(run.model)]
         for finding in (
             diagnose.negative_loss(losses) or diagnose.rising_loss(losses),
             diagnose.frozen_parameters(initial.names, initial.values, final),

@@ -71,7 +71,7 @@ def compare(check: ComponentCheck, component, reference: dict[str, np.ndarray]) 
     failing = [case for case, problem in outcomes.items() if problem]
     if failing:
         broadcast = diagnose.right_on_one_row(outcomes)
-        first = outcomes[failing[0]]
+        first = outcomes[failing[0]] or ""
         raise Failed(
             broadcast
             or (first if "your code" in first else f"in the {_describe(check, failing[0])}: {first}")

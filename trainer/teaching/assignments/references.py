@@ -20,10 +20,8 @@ def write_references(assignment: Assignment, folder: Path) -> Path:
         solution = assignment.folder / "solution" / check.target.split(":")[0]
         recorded = assignment.folder / "references" / f"{check.name}.npz"
         if solution.is_file():
-            np.savez(
-                folder / f"{check.name}.npz",
-                **record(check, load(f"{solution}:{check.target.split(':')[1]}")),
-            )
+            arrays = record(check, load(f"{solution}:{check.target.split(':')[1]}"))
+            np.savez(folder / f"{check.name}.npz", **arrays)  # type: ignore[arg-type]  (numpy's stub wants bool)
         elif recorded.is_file():
             (folder / recorded.name).write_bytes(recorded.read_bytes())
         else:

@@ -15,7 +15,7 @@ The configs sit in the assignment's folder and name the student's file by its ba
 """
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -23,7 +23,8 @@ from trainer.config.yamlfile import load_yaml
 from trainer.errors import UserError
 from trainer.teaching.grading import parse_expectation
 
-CASES = ("typical", "single_row", "large", "float32")  # the seeded inputs of a component check
+Case = Literal["typical", "single_row", "large", "float32"]  # the seeded inputs of a component check
+CASES: tuple[Case, ...] = get_args(Case)
 
 
 class Strict(BaseModel):
@@ -51,7 +52,7 @@ class ComponentCheck(Check):
     inputs: Annotated[int, Field(ge=1)] = 3  # a model's input width
     width: Annotated[int, Field(ge=1)] = 1  # a model's output width, and the prediction's width of a loss
     options: dict[str, object] = {}  # keyword arguments of a model, as a config would give them
-    cases: tuple[Literal[CASES], ...] = CASES
+    cases: tuple[Case, ...] = CASES
     tolerance: Annotated[float, Field(gt=0)] = 1e-6  # relative, in float64; float32 cases allow 1e-3
     points: Annotated[float, Field(ge=0)] = 1.0
 
