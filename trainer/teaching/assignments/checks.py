@@ -13,8 +13,8 @@ import numpy as np
 
 from trainer.config.load import load_config
 from trainer.contracts import Callback
-from trainer.nn.checks import parameters_of
 from trainer.errors import UserError
+from trainer.nn.checks import parameters_of
 from trainer.runs.run import train
 from trainer.teaching import gradcheck
 from trainer.teaching.assignments import component, diagnose

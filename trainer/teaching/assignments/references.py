@@ -21,7 +21,7 @@ def write_references(assignment: Assignment, folder: Path) -> Path:
         recorded = assignment.folder / "references" / f"{check.name}.npz"
         if solution.is_file():
             arrays = record(check, load(f"{solution}:{check.target.split(':')[1]}"))
-            np.savez(folder / f"{check.name}.npz", **arrays)  # type: ignore[arg-type]  (numpy's stub wants bool)
+            np.savez(folder / f"{check.name}.npz", **arrays)  # type: ignore[arg-type]  # numpy's stub wants bool
         elif recorded.is_file():
             (folder / recorded.name).write_bytes(recorded.read_bytes())
         else:
