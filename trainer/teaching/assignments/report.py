@@ -8,6 +8,7 @@ from trainer.teaching.assignments.checks import Result
 
 BINS = 10  # histogram bars, each a tenth of the maximum score
 COMMON = 8  # failure messages listed
+NOT_RUN = "not run:"  # a check after one that stopped the process: its cause is listed already
 
 
 def summary(graded: dict[str, list[Result]], max_score: float) -> dict:
@@ -20,13 +21,18 @@ def summary(graded: dict[str, list[Result]], max_score: float) -> dict:
     for results in graded.values():
         for result in results:
             checks.setdefault(result.name, []).append(result.passed)
-            if not result.passed:
-                failures[(result.name, _first_line(result.output))] += 1
+            if not result.passed and not result.output.startswith(NOT_RUN):
+                failures[(result.name, _gist(result.output))] += 1
     return {"scores": scores, "histogram": counts, "checks": checks, "failures": failures.most_common(COMMON)}
 
 
-def _first_line(text: str) -> str:
-    line = text.strip().splitlines()[0] if text.strip() else "(no message)"
+def _gist(text: str) -> str:
+    """The line of a check's output that says what failed: a train check's first FAIL or Why, else the
+    first line (with the next one when it ends in a colon, as a config's list of problems does)."""
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()] or ["(no message)"]
+    line = next((line for line in lines if line.startswith(("Why:", "FAIL"))), lines[0])
+    if line.endswith(":") and len(lines) > 1:
+        line = f"{line} {lines[1]}"
     return line if len(line) <= 240 else line[:237] + "..."
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from trainer.errors import UserError
 from trainer.teaching.assignments.checks import Result
 from trainer.teaching.assignments.notebook import python_from_notebook
+from trainer.teaching.assignments.report import NOT_RUN
 from trainer.teaching.assignments.spec import Assignment
 
 LEFT_OUT = {"assignment.yaml", "starter", "solution", "references"}  # never copied into a scratch folder
@@ -76,7 +77,7 @@ def grade_submission(
         if check.name == running:
             why = ended
         else:
-            why = f"not run: the checks stopped at {running}, before this one." if running else ended
+            why = f"{NOT_RUN} the checks stopped at {running}, before this one." if running else ended
         results.append(Result(check.name, 0.0, check.points, why, check.visibility))
     printed = lines[-1].get("printed", "") if lines and "printed" in lines[-1] else ""
     size = lines[-1].get("printed_size", 0) if lines and "printed" in lines[-1] else 0
