@@ -12,6 +12,7 @@ log overflow unless they are guarded), `float32` (the computation must stay in f
 """
 
 import math
+import zlib
 
 import mygrad as mg
 import numpy as np
@@ -37,7 +38,9 @@ def record(check: ComponentCheck, component) -> dict[str, np.ndarray]:
     recorded: dict[str, np.ndarray] = {}
     for case in check.cases:
         rows, dtype, scale = SETTINGS[case]
-        rng = np.random.default_rng([len(case), rows, int(scale)])
+        rng = np.random.default_rng(
+            zlib.crc32(case.encode())
+        )  # each case its own inputs, the same every time
         x = (rng.normal(size=(rows, check.width if check.role == "loss" else check.inputs)) * scale).astype(
             dtype
         )
