@@ -40,11 +40,9 @@ def record(check: ComponentCheck, component) -> dict[str, np.ndarray]:
         rows, dtype, scale = SETTINGS[case]
         rng = np.random.default_rng(
             zlib.crc32(case.encode())
-        )  # each case its own inputs, the same every time
-        x = (rng.normal(size=(rows, check.width if check.role == "loss" else check.inputs)) * scale).astype(
-            dtype
-        )
-        recorded[f"{case}/x"] = x
+        )  # each case its own inputs, every time the same
+        width = check.width if check.role == "loss" else check.inputs
+        recorded[f"{case}/x"] = (rng.normal(size=(rows, width)) * scale).astype(dtype)
         if check.role == "loss":
             recorded[f"{case}/target"] = _targets(check, rng, rows, dtype)
         else:
