@@ -116,3 +116,14 @@ def test_a_student_checks_the_handout_and_learns_what_to_fix_first(tmp_path):
     assert solved.returncode == 0 and "7 of 7 points" in solved.stdout and "training" not in solved.stdout
     wrong_file = mgtrain("check", ".", "two_layer_net.yaml")
     assert wrong_file.returncode == 2 and "is not a file of this assignment" in wrong_file.stderr
+
+
+def test_a_class_is_graded_on_a_dask_cluster(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    name, text = solution("linear_regression")
+    (tmp_path / "submissions" / "ada").mkdir(parents=True)
+    (tmp_path / "submissions" / "ada" / name).write_text(text)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, dashboard_address=None) as cluster:
+        assert main(["grade", str(ASSIGNMENTS / "linear_regression"), str(tmp_path / "submissions"),
+                     "--out", str(tmp_path / "out"), "--dask", cluster.scheduler_address]) == 0  # fmt: skip
+    assert grades(tmp_path / "out")["ada"]["score"] == "10"
