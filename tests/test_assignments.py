@@ -133,6 +133,7 @@ BAD_ASSIGNMENTS = [
     (("target: two_layer_net.py:cross_entropy", "target: two_layer_net.py:crossentropy"),
      "`files:` does not list crossentropy in two_layer_net.py"),
     (('"test_accuracy>=0.95": 2', '"test_accuracy=>0.95": 2'), "is not an expectation"),
+    (("    visibility: hidden", "    points: 4\n    visibility: hidden"), "checks.3.points: a train check is worth"),
 ]  # fmt: skip
 
 

@@ -72,7 +72,7 @@ class TrainCheck(Check):
     config: str
     overrides: tuple[str, ...] = ()
     expect: dict[str, Annotated[float, Field(ge=0)]]
-    points: float = 0.0  # the sum of the expectations' points: set by the assignment
+    points: float = 0.0  # the sum of the expectations' points, set by load_assignment
 
     @field_validator("expect")
     @classmethod
@@ -115,11 +115,14 @@ def load_assignment(folder: str | Path) -> Assignment:
             f"assignment.yaml, starter/, solution/ and the configs its checks train (see docs/assignments.md)."
         )
     raw, _ = load_yaml(path)
-    for check in raw.get("checks") or []:
+    for number, check in enumerate(raw.get("checks") or []):
         if isinstance(check, dict) and check.get("kind") == "train" and isinstance(check.get("expect"), dict):
-            check.setdefault(
-                "points", sum(v for v in check["expect"].values() if isinstance(v, (int, float)))
-            )
+            if "points" in check:
+                raise UserError(
+                    f"{path}: checks.{number}.points: a train check is worth the points of its expectations "
+                    f'(expect: {{"test_accuracy>=0.95": 2}}); leave `points` out.'
+                )
+            check["points"] = sum(v for v in check["expect"].values() if isinstance(v, (int, float)))
     try:
         assignment = Assignment.model_validate({**raw, "folder": folder.resolve()})
     except ValidationError as error:
