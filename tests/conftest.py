@@ -5,6 +5,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = ROOT / "configs"
+ASSIGNMENTS = ROOT / "assignments"
+TWO_LAYER_NET = ASSIGNMENTS / "two_layer_net"
 
 LINREG = """\
 name: tiny

@@ -6,13 +6,13 @@ import textwrap
 import pytest
 
 import trainer
-from tests.conftest import CONFIGS, ROOT
+from tests.conftest import TWO_LAYER_NET
 from tests.test_cli import train_cli
 from trainer.config.load import load_config
 from trainer.errors import ConfigError, UserError
 from trainer.runs.build import build
 
-SOLUTION = ROOT / "tests" / "exercise_solution.py"
+SOLUTION = TWO_LAYER_NET / "solution" / "two_layer_net.py"
 
 CONFIG = """\
 name: student
@@ -50,9 +50,10 @@ def student_files(tmp_path, model=GOOD_MODEL, config=CONFIG):
 
 def test_the_exercise_solution_reaches_its_target(tmp_path):
     folder = tmp_path / "exercise"
-    shutil.copytree(CONFIGS / "exercise", folder)
+    folder.mkdir()
+    shutil.copy(TWO_LAYER_NET / "two_layer_net.yaml", folder)
     shutil.copy(SOLUTION, folder / "two_layer_net.py")  # the student's filled-in file
-    run = trainer.train(folder / "exercise.yaml", runs_dir=tmp_path)
+    run = trainer.train(folder / "two_layer_net.yaml", runs_dir=tmp_path)
     assert run.summary["test_accuracy"] >= 0.95
     assert (run.folder / "decision_boundary.png").exists()
     assert run.config.model.type == f"{(folder / 'two_layer_net.py').resolve()}:TwoLayerNet", (
@@ -60,26 +61,31 @@ def test_the_exercise_solution_reaches_its_target(tmp_path):
     )
 
 
-def test_the_shipped_stub_fails_in_the_students_file():
+def test_the_shipped_stub_fails_in_the_students_file(tmp_path):
+    shutil.copy(TWO_LAYER_NET / "two_layer_net.yaml", tmp_path)
+    shutil.copy(TWO_LAYER_NET / "starter" / "two_layer_net.py", tmp_path)
     with pytest.raises(NotImplementedError, match="TwoLayerNet.__init__"):
-        build(load_config(CONFIGS / "exercise" / "exercise.yaml"))
+        build(load_config(tmp_path / "two_layer_net.yaml"))
 
 
 def test_the_students_loss_equals_the_built_in_one():
     import mygrad as mg
     import numpy as np
 
-    from tests.exercise_solution import cross_entropy
+    from trainer.usercode import load
 
+    cross_entropy = load(f"{SOLUTION}:cross_entropy")
     logits, labels = np.random.default_rng(0).normal(size=(5, 3)) * 30, np.array([0, 2, 1, 1, 0])
     assert cross_entropy(mg.tensor(logits), labels).item() == pytest.approx(
         mg.nnet.softmax_crossentropy(logits, labels).item()
     )
 
 
-def test_a_model_from_a_module_with_its_options_validated(tmp_path, write_config):
+def test_a_model_from_a_module_with_its_options_validated(tmp_path, write_config, monkeypatch):
+    (tmp_path / "course_models.py").write_text(SOLUTION.read_text())
+    monkeypatch.syspath_prepend(tmp_path)
     path = write_config(
-        "allow_modules: [tests]\n" + CONFIG.replace("net.py:Net", "tests.exercise_solution:TwoLayerNet")
+        "allow_modules: [course_models]\n" + CONFIG.replace("net.py:Net", "course_models:TwoLayerNet")
     )
     config = load_config(path, ["model.hidden=8"])
     assert config.model.hidden == 8
@@ -192,3 +198,21 @@ def test_cli_shows_a_students_mistake_in_one_paragraph(tmp_path):
         and "Traceback" not in result.stderr
     )
     assert not (tmp_path / "runs").exists()
+
+
+@pytest.mark.parametrize(
+    "call, expected",
+    [
+        ("sys.exit(0)", "your code called sys.exit(0), which would end the program"),
+        ("undefined_name", "your code raised NameError: name 'undefined_name' is not defined"),
+    ],
+)
+def test_students_code_that_raises_or_exits_shows_their_line_and_exits_2(tmp_path, call, expected):
+    model = "import sys\n" + GOOD_MODEL.replace(
+        "        return x @ self.w + self.b", f"        {call}\n        return x @ self.w + self.b"
+    )
+    result = train_cli(student_files(tmp_path, model=model), "--runs-dir", tmp_path / "runs", cwd=tmp_path)
+    assert result.returncode == 2 and expected in result.stderr, result.stderr
+    assert "trying your model and loss on the first rows of the training data" in result.stderr
+    assert f"net.py, line 11, in __call__:\n    {call}" in result.stderr
+    assert "Traceback" not in result.stderr and "trainer/" not in result.stderr

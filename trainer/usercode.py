@@ -140,7 +140,7 @@ def _import_file(source: str):
     sys.modules[spec.name] = module  # dataclasses and pickling look a class's module up there
     try:
         spec.loader.exec_module(module)
-    except Exception as error:
+    except (Exception, SystemExit) as error:  # sys.exit() at import must not end the program
         del sys.modules[spec.name]
         raise ConfigError(f"importing {path} failed: {_where_in(path, error)}") from None
     if key in _modules:  # the file changed: its old module goes
@@ -158,13 +158,59 @@ def _import_module(source: str):
         ) from None
 
 
-def _where_in(path: Path, error: Exception) -> str:
+def _where_in(path: Path, error: BaseException) -> str:
     """'line 7: NameError: name 'np' is not defined': the line in the student's file, not ours."""
     if isinstance(error, SyntaxError):
         return f"line {error.lineno}: SyntaxError: {error.msg}."
     frames = [frame for frame in traceback.extract_tb(error.__traceback__) if Path(frame.filename) == path]
     line = f"line {frames[-1].lineno}: " if frames else ""
+    if isinstance(error, SystemExit):
+        return f"{line}it calls sys.exit({error.code!r}), which would end the program; leave it out."
+    if isinstance(error, MemoryError):
+        return f"{line}MemoryError: it needs more memory than there is (or than it may use)."
     return f"{line}{type(error).__name__}: {error}."
+
+
+def is_students(filename: str) -> bool:
+    """Whether a traceback frame's file is a user's .py file that a config named (and usercode imported)."""
+    return filename in _modules
+
+
+def raised_in_students_code(error: BaseException) -> bool:
+    return any(is_students(frame.filename) for frame in traceback.extract_tb(error.__traceback__))
+
+
+# What the framework was doing when it called the user's code, by the module of the calling frame
+CALLERS = {
+    "checks": "trying your model and loss on the first rows of the training data",
+    "registry": "creating your model or loss from the config",
+    "loop": "training",
+    "gradcheck": "checking your gradients",
+    "evaluate": "evaluating the trained model",
+}
+
+
+def explain_students_error(error: BaseException, doing: str | None = None) -> str:
+    """A user's code raised while the framework was `doing` something ('calling your model on 4 rows',
+    else told by the frame that called the user's code): one paragraph naming the error, then the
+    user's own lines with their code, innermost last, and nothing of ours."""
+    frames = traceback.extract_tb(error.__traceback__)
+    first = next((number for number, frame in enumerate(frames) if is_students(frame.filename)), 0)
+    if doing is None:
+        caller = frames[first - 1] if first else None
+        doing = CALLERS.get(Path(caller.filename).stem, "running it") if caller else "running it"
+        doing += f" (`{caller.line}`)" if caller and caller.line else ""
+    shown = "\n".join(
+        f"  {Path(frame.filename).name}, line {frame.lineno}, in {frame.name}:\n    {frame.line}"
+        for frame in frames
+        if is_students(frame.filename)
+    )
+    what = (
+        f"called sys.exit({error.code!r}), which would end the program"
+        if isinstance(error, SystemExit)
+        else f"raised {type(error).__name__}: {error}"
+    )
+    return f"your code {what}, while the framework was {doing}.\n{shown}"
 
 
 def describe_signature(factory) -> str:

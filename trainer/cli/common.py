@@ -5,6 +5,7 @@ import argparse
 import os
 import sys
 
+from trainer import usercode
 from trainer.errors import UserError
 
 # The exit statuses of every command.
@@ -25,7 +26,8 @@ EXIT_STATUSES = f"""exit status:
 
 def guarded(command) -> int:
     """Run `command()` and return its exit status: a UserError prints its message alone (no
-    traceback), Ctrl-C a line, and a closed pipe nothing."""
+    traceback), an error or a sys.exit() in the user's own code their lines alone, Ctrl-C a line, and
+    a closed pipe nothing."""
     try:
         status = command()
         sys.stdout.flush()  # a pipe closed early fails here, not in the flush at exit (a traceback)
@@ -33,13 +35,18 @@ def guarded(command) -> int:
     except UserError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        print("interrupted.", file=sys.stderr)
-        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # Python would print a traceback when flushing stdout at exit: point it at /dev/null first.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_BROKEN_PIPE
+    except (Exception, SystemExit) as error:
+        if not usercode.raised_in_students_code(error):
+            raise
+        print(f"error: {usercode.explain_students_error(error)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("interrupted.", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 def parser(verb: str, description: str, epilog: str = "") -> argparse.ArgumentParser:

@@ -19,6 +19,12 @@ VERBS = {
     "evaluate": ("evaluate", "score a finished run and write its predictions"),
     "descend": ("descend", "gradient descent on a function f(x, y), drawn on its contours"),
     "gradcheck": ("gradcheck", "compare MyGrad's gradients with finite differences"),
+    "handout": (
+        "handout",
+        "write the student bundle of an assignment: starter files, configs, visible checks",
+    ),
+    "check": ("check", "run an assignment's visible checks on your file"),
+    "grade": ("grade", "grade a class's submissions: results.json, feedback, grades.csv, a report"),
     "list": ("listing", "list the registered data sets, models, losses, optimizers, schedules, metrics"),
 }
 TUNED = {"train", "sweep"}  # verbs that train for long: glibc keeps freed memory for the next step

@@ -43,11 +43,19 @@ def check_model_and_loss(model: Model, loss_fn: Loss, X: np.ndarray, y: np.ndarr
             f"(for example mg.mean((prediction - target) ** 2)), so that backward() can start from it."
         )
     loss.backward()
+    if prediction.grad is None:
+        raise UserError(
+            "the loss's value does not depend on the model's prediction, as backward() sees it: the graph is "
+            "cut inside the loss. `.data`, `.item()`, `float()` and np.array() turn a Tensor into plain "
+            "numbers that no gradient flows back through; compute the loss with the Tensors themselves "
+            "(mg.mean, mg.log, ...)."
+        )
     unused = [f"#{index} (shape {p.shape})" for index, p in enumerate(parameters) if p.grad is None]
     if unused:
         raise UserError(
             f"parameter {', '.join(unused)} of the model got no gradient: the loss does not depend on it. "
-            f"Use it in the model's __call__, or leave it out of `parameters`."
+            f"Use it in the model's __call__ (through Tensor operations: `.data`, `.item()`, float() or "
+            f"np.array() of it cut the graph), or leave it out of `parameters`."
         )
 
 

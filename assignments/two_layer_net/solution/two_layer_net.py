@@ -1,4 +1,4 @@
-"""The solution of configs/exercise/two_layer_net.py (the tests train it)."""
+"""The solution of assignments/two_layer_net: never handed out (`mgtrain handout` leaves solution/ behind)."""
 
 import mygrad as mg
 import numpy as np

@@ -4,6 +4,8 @@ The framework calls `TwoLayerNet(n_inputs=..., n_outputs=..., rng=..., hidden=..
 the input width (from the data), the output width (one logit per class) and a seeded random
 generator; `hidden` comes from the config. Then, for each mini-batch, it computes
 `cross_entropy(model(x), labels)`, calls `backward()` on it and updates `model.parameters`.
+
+Check your work with `mgtrain check . two_layer_net.py`; train with `mgtrain train two_layer_net.yaml`.
 """
 
 import numpy as np
