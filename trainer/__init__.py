@@ -39,6 +39,13 @@ def train(config=None, overrides=(), *, resume=None, callbacks=(), progress="aut
     )
 
 
+def Estimator(config=None, **params):
+    """A config as a scikit-learn regressor or classifier: see trainer.runs.estimator.Estimator."""
+    from trainer.runs.estimator import Estimator as ConfigEstimator
+
+    return ConfigEstimator(config, **params)
+
+
 def load_run(folder, which="best"):
     """A finished run (the same kind of object `train` returns), with the parameters of its best or
     last checkpoint; see trainer.runs.handle.Run."""

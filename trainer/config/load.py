@@ -68,6 +68,14 @@ def load_validated(
     return config
 
 
+def raw_config(source: ConfigSource, overrides: Overrides = ()) -> dict:
+    """The config's keys as read and overridden, not validated (trainer.Estimator lists them)."""
+    raw, locations, _, _ = _read(source, from_python=True)
+    for key, value, shown in _overrides(overrides, locations):
+        _apply_override(raw, key, value, shown, locations, COMPONENTS)
+    return raw
+
+
 def _read(source: ConfigSource, from_python: bool) -> tuple[dict, Locations, Path, Path | None]:
     """(the raw mapping, where its keys stand, the folder its relative paths start from, its file)."""
     if isinstance(source, RunConfig):  # overridden: its paths are absolute already
