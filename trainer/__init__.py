@@ -39,16 +39,18 @@ def train(config=None, overrides=(), *, resume=None, callbacks=(), progress="aut
     )
 
 
-def Estimator(config=None, **params):
-    """A config as a scikit-learn regressor or classifier: see trainer.runs.estimator.Estimator."""
-    from trainer.runs.estimator import Estimator as ConfigEstimator
-
-    return ConfigEstimator(config, **params)
-
-
 def load_run(folder, which="best"):
     """A finished run (the same kind of object `train` returns), with the parameters of its best or
     last checkpoint; see trainer.runs.handle.Run."""
     from trainer.runs.handle import open_run
 
     return open_run(folder, which)
+
+
+def __getattr__(name: str):
+    """trainer.Estimator, imported on first use (it imports scikit-learn)."""
+    if name == "Estimator":
+        from trainer.runs.estimator import Estimator
+
+        return Estimator
+    raise AttributeError(f"module 'trainer' has no attribute {name!r}")
