@@ -47,6 +47,14 @@ def load_run(folder, which="best"):
     return open_run(folder, which)
 
 
+def compare(folders):
+    """Run folders side by side (a glob pattern, a folder or a list): a table and an overlay figure;
+    see trainer.runs.compare.compare."""
+    from trainer.runs.compare import compare as side_by_side
+
+    return side_by_side(folders)
+
+
 def __getattr__(name: str):
     """trainer.Estimator, imported on first use (it imports scikit-learn)."""
     if name == "Estimator":

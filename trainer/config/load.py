@@ -81,7 +81,12 @@ def _read(source: ConfigSource, from_python: bool) -> tuple[dict, Locations, Pat
     if isinstance(source, RunConfig):  # overridden: its paths are absolute already
         return source.to_dict(), Locations(f"the config {source.name}", {}, from_python), Path.cwd(), None
     if isinstance(source, dict):
-        return copy.deepcopy(source), Locations("the config dict", {}, from_python), Path.cwd(), None
+        return (
+            _code_named(copy.deepcopy(source)),
+            Locations("the config dict", {}, from_python),
+            Path.cwd(),
+            None,
+        )
     if isinstance(source, str) and ("\n" in source or ": " in source or source.lstrip().startswith("{")):
         raw, lines = yaml_mapping(source, "the YAML text")
         return raw, Locations("the YAML text", lines, from_python), Path.cwd(), None
@@ -92,6 +97,19 @@ def _read(source: ConfigSource, from_python: bool) -> tuple[dict, Locations, Pat
     path = Path(source)
     raw, lines = load_yaml(path)
     return raw, Locations(path, lines, from_python), path.resolve().parent, path
+
+
+def _code_named(raw: dict) -> dict:
+    """A dict may give a component as the class or function itself (a model defined in a notebook):
+    it is named `module:Name` and its module allowed, as a config file would have to."""
+    for key in COMPONENTS:
+        block = raw.get(key)
+        code = block.get("type") if isinstance(block, dict) else block
+        if callable(code) and hasattr(code, "__qualname__"):
+            name = f"{code.__module__}:{code.__qualname__}"
+            raw[key] = {**block, "type": name} if isinstance(block, dict) else name
+            raw["allow_modules"] = [*raw.get("allow_modules", []), code.__module__.split(".")[0]]
+    return raw
 
 
 def _overrides(overrides: Overrides, locations: Locations) -> list[tuple[str, Any, str]]:

@@ -33,6 +33,7 @@ from trainer.nn.metrics import class_probabilities, predicted_classes
 from trainer.nn.metrics import predict as raw_outputs
 from trainer.runs.build import Experiment, build, rng_for
 from trainer.runs.callbacks import early_stopping, learning_callbacks
+from trainer.runs.compare import flattened
 from trainer.runs.live import feedback
 from trainer.training.callbacks import ProgressBar
 from trainer.training.loop import fit, steps_per_epoch
@@ -60,7 +61,7 @@ class Estimator(BaseEstimator):
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         """The estimator's parameters; `deep=True` adds every key of its config, `__`-nested."""
         params = {"config": self.config, "runs_dir": self.runs_dir, "progress": self.progress, **self._params}
-        return (_flattened(self._raw_config()) | params) if deep else params
+        return (flattened(self._raw_config(), "__") | params) if deep else params
 
     def set_params(self, **params) -> "Estimator":
         """Set parameters: `config`, `runs_dir`, `progress` or config keys (`optimizer__lr=0.1`),
@@ -272,14 +273,3 @@ class Estimator(BaseEstimator):
         except (ConfigError, TypeError, KeyError):  # a config fit will explain; until then a regressor
             return False
         return expects in ("classes", "binary")
-
-
-def _flattened(raw: dict, prefix: str = "") -> dict[str, Any]:
-    """{"optimizer__lr": 0.1, "model": "linear", ...}: every leaf of the config, `__`-nested."""
-    flat: dict[str, Any] = {}
-    for key, value in raw.items():
-        if isinstance(value, dict):
-            flat |= _flattened(value, f"{prefix}{key}__")
-        else:
-            flat[f"{prefix}{key}"] = value
-    return flat
