@@ -4,8 +4,10 @@ the losses and metrics redrawn in place (an IPython display handle, so no images
 `trainer.train(..., progress=...)` chooses: "auto" (the default: the bar and the figure in a
 notebook, the terminal's bar elsewhere), "bar", "plot" or False. Nothing of the notebook's feedback
 runs outside a Jupyter kernel: not in a terminal, not in a subprocess (IPython is not even imported).
-The figure is redrawn at an epoch's end once `every_seconds` have passed since the last drawing, and
-at the end: on short epochs it costs a drawing per second, not one per epoch.
+The figure is redrawn at an epoch's end once `every_seconds` have passed since the last drawing (and
+four times as long as that drawing took, so drawing never takes more than a fifth of the time), and
+at the end: on short epochs it costs a drawing every few seconds, not one per epoch, and a run shorter
+than that one drawing in all.
 """
 
 import io
@@ -56,20 +58,23 @@ class LivePlot(Callback):
     """The training and validation loss (left) and the validation metrics (right) of every epoch so
     far, in one output of the notebook that each drawing replaces."""
 
-    def __init__(self, every_seconds: float = 1.0):
+    def __init__(self, every_seconds: float = 2.0):
         self.every_seconds = every_seconds
         self.drawings = 0
         self.seconds_drawing = 0.0  # what the figure cost the run, for the docs' measurement
+        self.last_cost = 0.0  # seconds the last drawing took
 
     def on_train_begin(self, state: LoopState) -> None:
-        from IPython.display import display
+        from IPython.display import HTML, display
 
-        self.figure = Figure(figsize=(9, 3.4), layout="constrained")
-        self.handle = display(self._image(state.history), display_id=True)
+        self.figure = Figure(figsize=(9, 3.4))
+        self.figure.subplots_adjust(left=0.08, right=0.98, bottom=0.15, top=0.9, wspace=0.25)
+        # a line of text until the first drawing: a run shorter than `every_seconds` is drawn once, at its end
+        self.handle = display(HTML("<i>training: the loss curves appear here</i>"), display_id=True)
         self.last_drawn = time.perf_counter()
 
     def on_epoch_end(self, state: LoopState, logs: dict) -> None:
-        if time.perf_counter() - self.last_drawn >= self.every_seconds:
+        if time.perf_counter() - self.last_drawn >= max(self.every_seconds, 4 * self.last_cost):
             self._redraw(state.history + [logs])  # this epoch's logs join state.history after the hooks
 
     def on_train_end(self, state: LoopState) -> None:
@@ -105,8 +110,9 @@ class LivePlot(Callback):
             if axes.lines:
                 axes.legend(fontsize=8)
         image = Image(data=png_bytes(self.figure))
+        self.last_cost = time.perf_counter() - started
         self.drawings += 1
-        self.seconds_drawing += time.perf_counter() - started
+        self.seconds_drawing += self.last_cost
         return image
 
 
