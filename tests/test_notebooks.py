@@ -31,35 +31,46 @@ def test_the_notebooks_are_stored_without_outputs_and_end_with_assertions():
         )
 
 
-def execute(path, tmp_path):
-    """Run the notebook in a new kernel, in a copy of the repository's layout under tmp_path (so its
-    run folders and files land there), with this checkout's trainer first on the kernel's path."""
+@pytest.fixture(scope="module")
+def executed(tmp_path_factory):
+    """name -> the notebook run end to end in a new kernel (once per test module), in a copy of the
+    repository's layout (so its run folders and files land in a temporary folder), with this
+    checkout's trainer first on the kernel's path."""
     from nbclient import NotebookClient
 
-    work = tmp_path / "notebooks"
-    work.mkdir()
-    for shared in ("configs", "data"):
-        (tmp_path / shared).symlink_to(ROOT / shared)
-    book = nbformat.read(path, as_version=4)
-    client = NotebookClient(
-        book, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(work)}}
-    )
-    path_list = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
-    client.execute(env={**os.environ, "PYTHONPATH": path_list})
-    return book
+    books = {}
+
+    def execute(name: str):
+        if name not in books:
+            root = tmp_path_factory.mktemp(name)
+            work = root / "notebooks"
+            work.mkdir()
+            for shared in ("configs", "data"):
+                (root / shared).symlink_to(ROOT / shared)
+            book = nbformat.read(ROOT / "notebooks" / f"{name}.ipynb", as_version=4)
+            client = NotebookClient(
+                book, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(work)}}
+            )
+            path_list = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+            client.execute(
+                env={**os.environ, "PYTHONPATH": path_list}
+            )  # a failing cell raises, with its traceback
+            books[name] = book
+        return books[name]
+
+    return execute
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[path.stem for path in NOTEBOOKS])
-def test_the_notebook_runs_in_a_real_kernel(path, tmp_path):
-    book = execute(path, tmp_path)  # a failing cell raises nbclient's CellExecutionError, with its traceback
-    last = code_cells(book)[-1]
+@pytest.mark.parametrize("name", [path.stem for path in NOTEBOOKS])
+def test_the_notebook_runs_in_a_real_kernel(name, executed):
+    last = code_cells(executed(name))[-1]
     assert any("all checks passed" in output.get("text", "") for output in last.outputs)
 
 
 @pytest.mark.slow
-def test_a_run_in_a_notebook_shows_one_live_figure_and_a_bar(tmp_path):
-    book = execute(ROOT / "notebooks" / "01_quickstart.ipynb", tmp_path)
+def test_a_run_in_a_notebook_shows_one_live_figure_and_a_bar(executed):
+    book = executed("01_quickstart")
     training = next(cell for cell in code_cells(book) if cell.source.startswith("run = trainer.train("))
     images = [output for output in training.outputs if "image/png" in output.get("data", {})]
     widgets = [

@@ -6,7 +6,6 @@ curves on one set of axes.
     comparison.figure     # a matplotlib Figure; `mgtrain compare runs/linreg/*` writes it as compare.png
 """
 
-import base64
 import glob
 import html
 import json
@@ -18,7 +17,7 @@ import yaml
 from matplotlib.figure import Figure
 
 from trainer.errors import UserError
-from trainer.runs.live import png_bytes
+from trainer.runs.live import img_tag
 from trainer.runs.plots import figure_with_axes, scale_loss_axis
 from trainer.training.callbacks import read_log
 
@@ -46,8 +45,7 @@ class Comparison:
             "<tr>" + "".join(f"<td>{html.escape(shown(value))}</td>" for value in row.values()) + "</tr>"
             for row in self.table
         )
-        image = base64.b64encode(png_bytes(self.figure)).decode()
-        return f'<table><tr>{header}</tr>{body}</table><img src="data:image/png;base64,{image}"/>'
+        return f"<table><tr>{header}</tr>{body}</table>{img_tag(self.figure)}"
 
 
 def compare(folders) -> Comparison:

@@ -106,6 +106,7 @@ class Estimator(BaseEstimator):
         self._target_ndim = np.ndim(y)
         experiment = build(config, split(dataset, config.data, config.seed, config.dtype))
         self._experiment, self._batches, self._steps = experiment, rng_for(config.seed, "batches"), 0
+        self._scaler = (experiment.splits.feature_mean, experiment.splits.feature_scale)
         self.config_, self.model_ = config.to_dict(), experiment.model
         self.history_: list[dict] = []
         if self.runs_dir is None:
@@ -115,8 +116,9 @@ class Estimator(BaseEstimator):
         return self
 
     def partial_fit(self, X, y, classes=None) -> "Estimator":
-        """One more epoch on the rows X, y (scaled as in the first fit); the first call fits, for the
-        config's epochs. `classes` is accepted as scikit-learn passes it, and must be those of y."""
+        """One more epoch on the rows X, y (scaled as in the first fit); the first call (or the first
+        after unpickling) fits, for the config's epochs. `classes`, which scikit-learn passes, is not
+        needed: the first fit's `classes_` stay, and later rows may hold only those."""
         if not hasattr(self, "_experiment"):
             return self.fit(X, y)
         X, y = validate_data(
@@ -160,9 +162,7 @@ class Estimator(BaseEstimator):
         # A fitted estimator pickles what predicts (model_, the scaler); its loss and optimizer are
         # closures, which do not pickle, so an unpickled one predicts and is fitted anew to train.
         state = super().__getstate__()
-        experiment = state.pop("_experiment", None)
-        if experiment is not None:
-            state["_scaler"] = (experiment.splits.feature_mean, experiment.splits.feature_scale)
+        state.pop("_experiment", None)
         return state
 
     def _outputs(self, X) -> np.ndarray:
@@ -171,17 +171,12 @@ class Estimator(BaseEstimator):
         return raw_outputs(self.model_, self._scaled(X).astype(self.config_["dtype"]))
 
     def _scaled(self, X: np.ndarray) -> np.ndarray:
-        experiment = getattr(self, "_experiment", None)
-        if experiment is None:
-            mean, scale = self._scaler
-        else:
-            mean, scale = experiment.splits.feature_mean, experiment.splits.feature_scale
+        """Rows scaled as the first fit scaled its training rows (with `data.standardize`)."""
+        mean, scale = self._scaler
         return X if mean is None else (X - mean) / scale
 
     def _train_epochs(self, train: tuple[np.ndarray, np.ndarray], epochs: int) -> None:
         """Train `epochs` more epochs on `train`, validating on the first fit's validation rows."""
-        if not hasattr(self, "_experiment"):
-            raise ValueError("this Estimator was unpickled: it predicts, and fit trains it again.")
         experiment = self._experiment
         config, settings = experiment.config, experiment.config.trainer
         state = LoopState(

@@ -8,7 +8,6 @@ way into a run from Python or a notebook.
     run                                            # in a notebook: a summary table with the folder
 """
 
-import base64
 import html
 import json
 import math
@@ -21,7 +20,7 @@ from trainer.errors import UserError
 from trainer.nn.metrics import class_probabilities
 from trainer.nn.metrics import predict as raw_outputs
 from trainer.runs.evaluate import LoadedRun, load_run
-from trainer.runs.live import png_bytes
+from trainer.runs.live import img_tag
 from trainer.runs.plots import diagnostics_figure, loss_figure, model_figure
 from trainer.training.callbacks import read_log
 
@@ -31,8 +30,7 @@ class Figures(dict[str, Figure]):
 
     def _repr_html_(self) -> str:
         return "".join(
-            f'<figure style="display:inline-block"><img src="data:image/png;base64,{base64.b64encode(png_bytes(f)).decode()}"/>'
-            f"<figcaption>{html.escape(name)}</figcaption></figure>"
+            f'<figure style="display:inline-block">{img_tag(f)}<figcaption>{html.escape(name)}</figcaption></figure>'
             for name, f in self.items()
         )
 

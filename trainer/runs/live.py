@@ -10,6 +10,7 @@ at the end: on short epochs it costs a drawing every few seconds, not one per ep
 than that one drawing in all.
 """
 
+import base64
 import io
 import math
 import sys
@@ -52,6 +53,11 @@ def png_bytes(figure: Figure, dpi: int = 80) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=dpi)
     return buffer.getvalue()
+
+
+def img_tag(figure: Figure) -> str:
+    """The figure as an HTML <img>, its PNG inline: how a notebook shows a run's or a comparison's figures."""
+    return f'<img src="data:image/png;base64,{base64.b64encode(png_bytes(figure)).decode()}"/>'
 
 
 class LivePlot(Callback):
