@@ -3,6 +3,7 @@ uses the issue asks for: GridSearchCV over a config's key, cross_val_score, Pipe
 
 import numpy as np
 import pytest
+import yaml
 from sklearn.datasets import load_breast_cancer, make_regression
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
@@ -47,7 +48,8 @@ def test_grid_search_over_a_shipped_config_picks_the_better_learning_rate():
 def test_a_pipeline_cross_validates_and_nothing_is_written(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     X, y = make_regression(120, 3, noise=0.5, random_state=0)
-    scores = cross_val_score(make_pipeline(StandardScaler(), trainer.Estimator(REGRESSOR)), X, y, cv=3)
+    as_text = yaml.safe_dump(REGRESSOR)  # a config may be YAML text too, here without a data block
+    scores = cross_val_score(make_pipeline(StandardScaler(), trainer.Estimator(as_text)), X, y, cv=3)
     assert scores.min() > 0.99
     assert list(tmp_path.iterdir()) == []  # no run folders unless runs_dir= asks
 
