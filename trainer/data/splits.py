@@ -9,22 +9,21 @@ from trainer.data.dataset import DATASETS, DataComponent, Dataset, Splits
 from trainer.errors import UserError
 
 
-def load_splits(component: DataComponent, seed: int, dtype: str = "float64") -> Splits:
-    """Load the data set, split it (shuffled, seeded), standardize on the training split only, and
-    give the features (and real-valued targets) the run's `dtype`."""
-    dataset = DATASETS.build(component, seed=seed)
+def load_splits(
+    component: DataComponent, seed: int, dtype: str = "float64", dataset: Dataset | None = None
+) -> Splits:
+    """Load the data set (or take `dataset`, the rows given to trainer.Estimator.fit), split it
+    (shuffled, seeded), standardize on the training split only, and give the features (and
+    real-valued targets) the run's `dtype`."""
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import StandardScaler
+
+    if dataset is None:
+        dataset = DATASETS.build(component, seed=seed)
     if isinstance(dataset.X, np.memmap):  # `mmap: true`: split, scale and read by blocks, never all at once
         from trainer.data.outofcore import lazy_splits
 
         return lazy_splits(dataset, component, seed, dtype)
-    return split(dataset, component, seed, dtype)
-
-
-def split(dataset: Dataset, component: DataComponent, seed: int, dtype: str = "float64") -> Splits:
-    """The splits of a data set in memory (one of DATASETS', or the arrays given to trainer.Estimator.fit)."""
-    from sklearn.model_selection import train_test_split
-    from sklearn.preprocessing import StandardScaler
-
     n = len(dataset.X)
     n_val, n_test = (
         math.ceil(fraction * n) for fraction in (component.val_fraction, component.test_fraction)

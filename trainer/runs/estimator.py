@@ -27,7 +27,7 @@ from trainer.config.load import load_config, raw_config
 from trainer.config.schema import COMPONENTS, Config
 from trainer.contracts import LoopState
 from trainer.data.dataset import DataComponent, Dataset, classification
-from trainer.data.splits import split
+from trainer.data.splits import load_splits
 from trainer.errors import ConfigError
 from trainer.nn.metrics import class_probabilities, predicted_classes
 from trainer.nn.metrics import predict as raw_outputs
@@ -104,7 +104,7 @@ class Estimator(BaseEstimator):
                 X, target, [f"x{i}" for i in range(X.shape[1])], [f"y{j}" for j in range(target.shape[1])]
             )
         self._target_ndim = np.ndim(y)
-        experiment = build(config, split(dataset, config.data, config.seed, config.dtype))
+        experiment = build(config, load_splits(config.data, config.seed, config.dtype, dataset))
         self._experiment, self._batches, self._steps = experiment, rng_for(config.seed, "batches"), 0
         self._scaler = (experiment.splits.feature_mean, experiment.splits.feature_scale)
         self.config_, self.model_ = config.to_dict(), experiment.model
