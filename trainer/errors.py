@@ -8,8 +8,9 @@ class UserError(Exception):
     """Bad input: a config, a file, a command-line argument. The message says what to fix."""
 
 
-class ConfigError(UserError):
-    """A config value is missing, unknown, of the wrong type or out of range."""
+class ConfigError(UserError, ValueError):
+    """A config value is missing, unknown, of the wrong type or out of range. A ValueError too, so that
+    Python code (scikit-learn's model selection among it) treats a bad parameter as it treats its own."""
 
 
 def did_you_mean(name: object, choices: Iterable[object]) -> str:

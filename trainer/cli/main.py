@@ -17,6 +17,7 @@ VERBS = {
     "train": ("train", "train a model from a YAML config (the default verb: mgtrain CONFIG)"),
     "sweep": ("sweep", "train a config many times over a grid or random values, on all cores or Dask"),
     "evaluate": ("evaluate", "score a finished run and write its predictions"),
+    "compare": ("compare", "finished runs side by side: a table and their loss curves in compare.png"),
     "descend": ("descend", "gradient descent on a function f(x, y), drawn on its contours"),
     "gradcheck": ("gradcheck", "compare MyGrad's gradients with finite differences"),
     "handout": (

@@ -6,9 +6,10 @@ code. Every error names the key, the bad value, what is allowed, and where it st
 line, or the command-line override).
 """
 
+import copy
 import functools
 import typing
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import GenericAlias
 from typing import Any
@@ -20,53 +21,128 @@ from pydantic_core import ErrorDetails
 
 from trainer import usercode
 from trainer.config.schema import COMPONENTS, Config, Locations, RunConfig
-from trainer.config.yamlfile import load_yaml, parse_value
+from trainer.config.yamlfile import load_yaml, parse_value, yaml_mapping
 from trainer.errors import ConfigError, did_you_mean
 from trainer.registry import Registry
 
+# What a config may be given as: a file's path, YAML text, a dict of its keys, or a Config already read.
+ConfigSource = str | Path | dict | RunConfig
+# Overrides: `key=value` texts (the value read as YAML), or a dict of dotted keys and their values.
+Overrides = Sequence[str] | Mapping[str, Any]
 
-def load_config(path: str | Path, overrides: Sequence[str] = ()) -> Config:
-    """Read, override and validate a training config file. Raises ConfigError with a message for the user."""
+
+def load_config(source: ConfigSource, overrides: Overrides = (), *, from_python: bool = False) -> Config:
+    """Read, override and validate a training config. Raises ConfigError with a message for the user,
+    which calls the overrides config keys when they came `from_python`, else command-line overrides."""
+    if isinstance(source, Config) and not overrides:
+        return source
     # the sweep block is read by trainer.sweeps.space; a single run ignores it
-    config = load_validated(path, overrides, Config, COMPONENTS, ignore=("sweep",))
+    config = load_validated(source, overrides, Config, COMPONENTS, ignore=("sweep",), from_python=from_python)
     problems = _unlogged_monitors(config, config._locations)
     if problems:
-        raise ConfigError(_join(config._locations.path, problems))
+        raise ConfigError(_join(config._locations, problems))
     return config
 
 
 def load_validated(
-    path: str | Path,
-    overrides,
+    source: ConfigSource,
+    overrides: Overrides,
     schema: type[RunConfig],
     components: dict[str, Registry],
     component_lists: dict[str, Registry] | None = None,
     ignore: tuple[str, ...] = (),
+    from_python: bool = False,
 ):
-    """Read `path`, apply the overrides and validate it against `schema`, whose keys named in
+    """Read `source`, apply the overrides and validate it against `schema`, whose keys named in
     `components` are each a component of that registry, and in `component_lists` a list of them;
     top-level keys in `ignore` are left out."""
-    path = Path(path)
-    raw, lines = load_yaml(path)
+    raw, locations, base_dir, path = _read(source, from_python)
     for key in ignore:
         raw.pop(key, None)
-    locations = Locations(path, lines)
-    for text in overrides:
-        _apply_override(raw, text, locations, components)
-    raw.setdefault("name", path.stem)
-    config = _validate(raw, locations, path.resolve().parent, schema, components, component_lists or {})
+    for key, value, shown in _overrides(overrides, locations):
+        _apply_override(raw, key, value, shown, locations, components)
+    raw.setdefault("name", path.stem if path else "run")
+    config = _validate(raw, locations, base_dir, schema, components, component_lists or {})
     config._source = path
     config._locations = locations
     return config
 
 
-def _apply_override(raw: dict, text: str, locations: Locations, components: dict[str, Registry]) -> None:
-    key, sep, value = text.partition("=")
-    keys = tuple(key.strip().split("."))
-    if not sep or not all(keys):
+def raw_config(source: ConfigSource, overrides: Overrides = ()) -> dict:
+    """The config's keys as read and overridden, not validated (trainer.Estimator lists them)."""
+    raw, locations, _, _ = _read(source, from_python=True)
+    for key, value, shown in _overrides(overrides, locations):
+        _apply_override(raw, key, value, shown, locations, COMPONENTS)
+    return raw
+
+
+def _read(source: ConfigSource, from_python: bool) -> tuple[dict, Locations, Path, Path | None]:
+    """(the raw mapping, where its keys stand, the folder its relative paths start from, its file)."""
+    if isinstance(source, RunConfig):  # overridden: its paths are absolute already
+        return source.to_dict(), Locations(f"the config {source.name}", {}, from_python), Path.cwd(), None
+    if isinstance(source, dict):
+        return (
+            _code_named(copy.deepcopy(source)),
+            Locations("the config dict", {}, from_python),
+            Path.cwd(),
+            None,
+        )
+    if isinstance(source, str) and ("\n" in source or ": " in source or source.lstrip().startswith("{")):
+        raw, lines = yaml_mapping(source, "the YAML text")
+        return raw, Locations("the YAML text", lines, from_python), Path.cwd(), None
+    if not isinstance(source, (str, Path)):
         raise ConfigError(
-            f'the command-line override "{text}" should look like key=value with a dotted key, '
-            f"for example optimizer.lr=0.05 or trainer.epochs=5."
+            f"a config is a file's path, YAML text, a dict of its keys or a Config; got {type(source).__name__}."
+        )
+    path = Path(source)
+    raw, lines = load_yaml(path)
+    return raw, Locations(path, lines, from_python), path.resolve().parent, path
+
+
+def _code_named(raw: dict) -> dict:
+    """A dict may give a component as the class or function itself (a model defined in a notebook):
+    it is named `module:Name` and its module allowed, as a config file would have to."""
+    for key in COMPONENTS:
+        block = raw.get(key)
+        code = block.get("type") if isinstance(block, dict) else block
+        if callable(code) and hasattr(code, "__qualname__"):
+            name = f"{code.__module__}:{code.__qualname__}"
+            raw[key] = {**block, "type": name} if isinstance(block, dict) else name
+            raw["allow_modules"] = [*raw.get("allow_modules", []), code.__module__.split(".")[0]]
+    return raw
+
+
+def _overrides(overrides: Overrides, locations: Locations) -> list[tuple[str, Any, str]]:
+    """(dotted key, value, how a message shows it) of each override."""
+    if isinstance(overrides, Mapping):
+        return [(str(key), value, f"{key}={value!r}") for key, value in overrides.items()]
+    if isinstance(overrides, str):  # a single "a.b=1" would otherwise be read letter by letter
+        overrides = [overrides]
+    found = []
+    for text in overrides:
+        key, sep, value = str(text).partition("=")
+        if not sep or not all(key.strip().split(".")):
+            raise ConfigError(
+                f'{locations.override_label} "{text}" should look like key=value with a dotted key, '
+                f"for example optimizer.lr=0.05 or trainer.epochs=5."
+            )
+        try:
+            found.append((key.strip(), parse_value(value), f'"{text}"'))
+        except yaml.YAMLError as error:
+            raise ConfigError(
+                f'the value in {locations.override_label} "{text}" cannot be read as YAML ({getattr(error, "problem", error)}); '
+                f"write a number, true/false, a list like [1, 2], or quote text: {key}='\"{value}\"'."
+            ) from None
+    return found
+
+
+def _apply_override(
+    raw: dict, key: str, value: Any, shown: str, locations: Locations, components: dict[str, Registry]
+) -> None:
+    keys = tuple(key.split("."))
+    if not all(keys):
+        raise ConfigError(
+            f"{locations.override_label} {shown}: {key!r} is not a dotted key like optimizer.lr."
         )
     node = raw
     for depth, part in enumerate(keys[:-1]):
@@ -78,17 +154,11 @@ def _apply_override(raw: dict, text: str, locations: Locations, components: dict
         elif not isinstance(child, dict):
             dotted = ".".join(keys[: depth + 1])
             raise ConfigError(
-                f'the command-line override "{text}" cannot set {key}: {dotted} is {child!r}, not a mapping of keys.'
+                f"{locations.override_label} {shown} cannot set {key}: {dotted} is {child!r}, not a mapping of keys."
             )
         node = child
-    try:
-        node[keys[-1]] = parse_value(value)
-    except yaml.YAMLError as error:
-        raise ConfigError(
-            f'the value in the command-line override "{text}" cannot be read as YAML ({getattr(error, "problem", error)}); '
-            f"write a number, true/false, a list like [1, 2], or quote text: {key}='\"{value}\"'."
-        ) from None
-    locations.overrides[keys] = f'"{text}"'
+    node[keys[-1]] = value
+    locations.overrides[keys] = shown
 
 
 def _validate(
@@ -126,10 +196,8 @@ def _validate(
         config = schema.model_validate(raw, context={"base_dir": base_dir})
     except pydantic.ValidationError as error:
         problems += [_describe(schema, issue, locations, signatures) for issue in error.errors()]
-    if (
-        problems
-    ):  # (a component with an unknown type was validated as Any, so its problem is only in this list)
-        raise ConfigError(_join(locations.path, problems))
+    if problems:  # (a component with an unknown type was validated as Any, so its problem is only here)
+        raise ConfigError(_join(locations, problems))
     return config
 
 
@@ -209,7 +277,7 @@ def _describe(
         return f"{where}: {dotted} = {issue['input']!r} is out of range: it must be {_range(schema, loc, issue.get('ctx', {}))}."
     message = message[0].lower() + message[1:] if message else message
     if not loc:  # a rule about several keys together
-        return f"config {locations.path}: {message}."
+        return f"{locations.title}: {message}."
     if "input" in issue and not isinstance(issue["input"], dict):
         return f"{where}: {dotted} = {issue['input']!r} is not valid: {message.replace('input', 'it', 1)}."
     return f"{where}: {dotted}: {message}."
@@ -275,7 +343,7 @@ def _constraints(info) -> list:
     return found
 
 
-def _join(path: Path, problems: list[str]) -> str:
+def _join(locations: Locations, problems: list[str]) -> str:
     if len(problems) == 1:
         return problems[0]
-    return f"config {path} has {len(problems)} problems:\n" + "\n".join(f"  - {p}" for p in problems)
+    return f"{locations.title} has {len(problems)} problems:\n" + "\n".join(f"  - {p}" for p in problems)

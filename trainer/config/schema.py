@@ -143,20 +143,29 @@ COMPONENTS: dict[str, Registry] = {
 
 
 class Locations:
-    """Where each key of the raw config came from."""
+    """Where each key of the raw config came from: a line of its file (or YAML text), an override.
 
-    def __init__(self, path: Path, lines: dict[tuple, int]):
+    `path` is the config file, or what the config was when it had none ("the config dict"); overrides
+    given in Python are called config keys, those of the command line command-line overrides."""
+
+    def __init__(self, path: Path | str, lines: dict[tuple, int], overrides_from_python: bool = False):
         self.path = path
         self.lines = lines
         self.overrides: dict[tuple, str] = {}
+        self.override_label = "config key" if overrides_from_python else "the command-line override"
+
+    @property
+    def title(self) -> str:
+        """'config configs/x.yaml', or 'the config dict'."""
+        return f"config {self.path}" if isinstance(self.path, Path) else self.path
 
     def describe(self, key: tuple) -> str:
         for override, text in self.overrides.items():
             if override[: len(key)] == key:  # the override set this key or something under it
-                return f"the command-line override {text}"
+                return f"{self.override_label} {text}"
         for end in range(len(key), 0, -1):
             if key[:end] in self.overrides:
-                return f"the command-line override {self.overrides[key[:end]]}"
+                return f"{self.override_label} {self.overrides[key[:end]]}"
         for end in range(len(key), 0, -1):
             if key[:end] in self.lines:
                 return f"{self.path}, line {self.lines[key[:end]]}"

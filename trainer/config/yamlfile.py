@@ -80,28 +80,34 @@ def load_yaml(path: Path) -> tuple[dict, dict[tuple, int]]:
         ) from None
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"config file {path} cannot be read: {error}.") from None
+    return yaml_mapping(text, f"config file {path}")
+
+
+def yaml_mapping(text: str, what: str) -> tuple[dict, dict[tuple, int]]:
+    """The mapping in the YAML `text` and the line (1-based) of every key path in it; `what` names
+    the text in messages ("config file x.yaml", "the YAML text")."""
     try:
-        data, node = _parse(text, f"config file {path}")
+        data, node = _parse(text, what)
     except yaml.YAMLError as error:
-        raise ConfigError(_describe_yaml_error(path, error)) from None
+        raise ConfigError(_describe_yaml_error(what, error)) from None
     if not isinstance(data, dict):
         raise ConfigError(
-            f"config file {path} should hold a mapping of keys (data:, model:, loss:, ...), "
+            f"{what} should hold a mapping of keys (data:, model:, loss:, ...), "
             f"but it holds {type(data).__name__ if data is not None else 'nothing'}."
         )
     lines: dict[tuple, int] = {}
-    _record_lines(path, node, (), lines)
+    _record_lines(what, node, (), lines)
     return data, lines
 
 
-def _describe_yaml_error(path: Path, error: yaml.YAMLError) -> str:
+def _describe_yaml_error(what: str, error: yaml.YAMLError) -> str:
     mark = getattr(error, "problem_mark", None)
     where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
     problem = getattr(error, "problem", None) or str(error)
-    return f"config file {path}{where} is not valid YAML: {problem}. Check the indentation and the colons on that line."
+    return f"{what}{where} is not valid YAML: {problem}. Check the indentation and the colons on that line."
 
 
-def _record_lines(path: Path, node, prefix: tuple, lines: dict) -> None:
+def _record_lines(what: str, node, prefix: tuple, lines: dict) -> None:
     if isinstance(node, yaml.MappingNode):
         seen = set()
         for key_node, value_node in node.value:
@@ -109,13 +115,11 @@ def _record_lines(path: Path, node, prefix: tuple, lines: dict) -> None:
             line = key_node.start_mark.line + 1
             if key in seen:
                 dotted = ".".join(map(str, prefix + (key,)))
-                raise ConfigError(
-                    f"config file {path}, line {line}: key {dotted} appears twice; keep one of them."
-                )
+                raise ConfigError(f"{what}, line {line}: key {dotted} appears twice; keep one of them.")
             seen.add(key)
             lines[prefix + (key,)] = line
-            _record_lines(path, value_node, prefix + (key,), lines)
+            _record_lines(what, value_node, prefix + (key,), lines)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             lines[prefix + (index,)] = item.start_mark.line + 1
-            _record_lines(path, item, prefix + (index,), lines)
+            _record_lines(what, item, prefix + (index,), lines)

@@ -6,13 +6,17 @@ import numpy as np
 from trainer.data.dataset import DATASETS, DataComponent, Dataset, Splits
 
 
-def load_splits(component: DataComponent, seed: int, dtype: str = "float64") -> Splits:
-    """Load the data set, split it (shuffled, seeded), standardize on the training split only, and
-    give the features (and real-valued targets) the run's `dtype`."""
+def load_splits(
+    component: DataComponent, seed: int, dtype: str = "float64", dataset: Dataset | None = None
+) -> Splits:
+    """Load the data set (or take `dataset`, the rows given to trainer.Estimator.fit), split it
+    (shuffled, seeded), standardize on the training split only, and give the features (and
+    real-valued targets) the run's `dtype`."""
     from sklearn.model_selection import train_test_split
     from sklearn.preprocessing import StandardScaler
 
-    dataset = DATASETS.build(component, seed=seed)
+    if dataset is None:
+        dataset = DATASETS.build(component, seed=seed)
     if isinstance(dataset.X, np.memmap):  # `mmap: true`: split, scale and read by blocks, never all at once
         from trainer.data.outofcore import lazy_splits
 

@@ -36,8 +36,10 @@ def rng_for(seed: int, purpose: str) -> np.random.Generator:
     return np.random.default_rng([seed, zlib.crc32(purpose.encode())])
 
 
-def build(config: Config) -> Experiment:
-    splits = load_splits(config.data, config.seed, config.dtype)
+def build(config: Config, splits: Splits | None = None) -> Experiment:
+    """The experiment of `config`, on its data block's data or on `splits` given (trainer.Estimator's)."""
+    if splits is None:
+        splits = load_splits(config.data, config.seed, config.dtype)
     X, y = splits.train
     loss = COMPONENTS["loss"].build(config.loss)
     n_outputs = output_width(splits.dataset, loss, config)

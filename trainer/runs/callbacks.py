@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from trainer.config.schema import Config
 from trainer.contracts import Callback
 from trainer.optim.clipping import ClipGradNorm
 from trainer.optim.schedules import LearningRateSchedule, build_schedule
@@ -50,23 +51,12 @@ def assemble(
     """The callbacks of a run of `experiment` writing into `folder`, in the order of the module docstring."""
     config = experiment.config
     settings = config.trainer
-    ordered: list[Callback] = [EpochMetrics(experiment.metrics, experiment.task, experiment.splits.val)]
-    if config.schedule is not None:
-        per_epoch = steps_per_epoch(len(experiment.splits.train[0]), settings.batch_size)
-        lr_at = build_schedule(
-            config.schedule, experiment.optimizer.lr, per_epoch, per_epoch * settings.epochs
-        )
-        ordered.append(LearningRateSchedule(lr_at))
-    if settings.clip_grad_norm is not None:
-        ordered.append(ClipGradNorm(settings.clip_grad_norm))
+    ordered = learning_callbacks(experiment)
     logger = CSVLogger(folder)
     guard = DivergenceGuard(settings.divergence_factor, config.data.standardize)
     ordered += [logger, guard]
-    early = None
-    if settings.early_stopping:
-        stopping = settings.early_stopping
-        monitor = Monitor(*config.monitored(stopping.monitor, stopping.mode), stopping.min_delta)
-        early = EarlyStopping(monitor, stopping.patience, stopping.restore_best)
+    early = early_stopping(config)
+    if early is not None:
         ordered.append(early)
     if settings.diagnostics:
         ordered.append(Diagnostics(folder))
@@ -80,3 +70,29 @@ def assemble(
     if progress:
         ordered.append(ProgressBar())
     return RunCallbacks(logger, guard, early, saver, ordered)
+
+
+def learning_callbacks(experiment: Experiment) -> list[Callback]:
+    """1-3 of the order: the metrics of each epoch, the schedule and the clipping (what a run without
+    a folder, trainer.Estimator's, has too)."""
+    config = experiment.config
+    settings = config.trainer
+    ordered: list[Callback] = [EpochMetrics(experiment.metrics, experiment.task, experiment.splits.val)]
+    if config.schedule is not None:
+        per_epoch = steps_per_epoch(len(experiment.splits.train[0]), settings.batch_size)
+        lr_at = build_schedule(
+            config.schedule, experiment.optimizer.lr, per_epoch, per_epoch * settings.epochs
+        )
+        ordered.append(LearningRateSchedule(lr_at))
+    if settings.clip_grad_norm is not None:
+        ordered.append(ClipGradNorm(settings.clip_grad_norm))
+    return ordered
+
+
+def early_stopping(config: Config) -> EarlyStopping | None:
+    """6 of the order, when the config asks for it."""
+    stopping = config.trainer.early_stopping
+    if not stopping:
+        return None
+    monitor = Monitor(*config.monitored(stopping.monitor, stopping.mode), stopping.min_delta)
+    return EarlyStopping(monitor, stopping.patience, stopping.restore_best)

@@ -55,7 +55,14 @@ def save(figure: Figure, path: Path) -> None:
 
 
 def plot_losses(folder: Path) -> Path:
-    """loss.png: the loss of every mini-batch (faint), the training and validation loss per epoch."""
+    """loss.png, the figure of `loss_figure`."""
+    path = folder / "loss.png"
+    save(loss_figure(folder), path)
+    return path
+
+
+def loss_figure(folder: Path) -> Figure:
+    """The loss of every mini-batch (faint), the training and validation loss per epoch."""
     steps, epochs = _columns(folder / "steps.csv"), _columns(folder / "epochs.csv")
     figure, axes = figure_with_axes((7, 4.5))
     if steps:
@@ -89,14 +96,23 @@ def plot_losses(folder: Path) -> Path:
     axes.set_title(f"{folder.parent.name}: loss while training")
     axes.grid(True, alpha=0.3)
     axes.legend()
-    path = folder / "loss.png"
-    save(figure, path)
-    return path
+    return figure
 
 
 def plot_model(folder: Path, experiment) -> Path | None:
-    """What the model learned, where it can be drawn: decision_boundary.png for a classification run
-    on two features, fit.png for a regression of one output on one feature. Axes in the data's own units."""
+    """decision_boundary.png or fit.png, the figure of `model_figure` (if it can be drawn)."""
+    drawn = model_figure(folder, experiment)
+    if drawn is None:
+        return None
+    path = folder / drawn[1]
+    save(drawn[0], path)
+    return path
+
+
+def model_figure(folder: Path, experiment) -> tuple[Figure, str] | None:
+    """(figure, file name): what the model learned, where it can be drawn: decision_boundary.png for
+    a classification run on two features, fit.png for a regression of one output on one feature.
+    Axes in the data's own units."""
     from trainer.nn.metrics import predict, predicted_classes
 
     splits, dataset = experiment.splits, experiment.splits.dataset
@@ -122,7 +138,7 @@ def plot_model(folder: Path, experiment) -> Path | None:
         axes.set_xlabel(dataset.feature_names[0])
         axes.set_ylabel(dataset.feature_names[1])
         axes.set_title(f"{folder.parent.name}: decision regions and the data")
-        path = folder / "decision_boundary.png"
+        name = "decision_boundary.png"
     elif dataset.task == "regression" and X.shape[1] == 1 and y.shape[1] == 1:
         figure, axes = figure_with_axes((7, 4.5))
         grid = np.linspace(X.min(), X.max(), 400).reshape(-1, 1)
@@ -132,16 +148,22 @@ def plot_model(folder: Path, experiment) -> Path | None:
         axes.set_ylabel(dataset.target_names[0])
         axes.set_title(f"{folder.parent.name}: the learned function")
         axes.legend()
-        path = folder / "fit.png"
+        name = "fit.png"
     else:
         return None
     axes.grid(True, alpha=0.3)
-    save(figure, path)
-    return path
+    return figure, name
 
 
 def plot_diagnostics(folder: Path) -> Path:
-    """diagnostics.png: per parameter, the gradient norm and the update-to-weight ratio of each epoch."""
+    """diagnostics.png, the figure of `diagnostics_figure`."""
+    path = folder / "diagnostics.png"
+    save(diagnostics_figure(folder), path)
+    return path
+
+
+def diagnostics_figure(folder: Path) -> Figure:
+    """Per parameter, the gradient norm and the update-to-weight ratio of each epoch."""
     with open(folder / "diagnostics.csv", newline="") as file:
         rows = list(csv.DictReader(file))
     figure = Figure(figsize=(11, 4.2), layout="constrained")
@@ -163,6 +185,4 @@ def plot_diagnostics(folder: Path) -> Path:
         axes.grid(True, alpha=0.3)
         axes.legend(fontsize=8)
     figure.suptitle(f"{folder.parent.name}: what each step does to each parameter", fontsize=10)
-    path = folder / "diagnostics.png"
-    save(figure, path)
-    return path
+    return figure

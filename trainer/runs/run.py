@@ -9,7 +9,6 @@ checkpoints, summary and plots behind.
 import json
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -23,6 +22,7 @@ from trainer.files import write_atomically
 from trainer.runs.build import build, rng_for
 from trainer.runs.callbacks import assemble
 from trainer.runs.folder import make_run_folder, require_run_folder, run_lock
+from trainer.runs.handle import Run
 from trainer.runs.provenance import (
     config_hash,
     data_hash,
@@ -33,15 +33,6 @@ from trainer.runs.summary import summarize
 from trainer.training import checkpoint
 from trainer.training.loop import fit, steps_per_epoch
 from trainer.training.stopping import stop_on_signals
-
-
-@dataclass
-class Run:
-    folder: Path
-    config: Config
-    model: object
-    history: list[dict]
-    summary: dict
 
 
 def train(
@@ -72,8 +63,7 @@ def train(
             return _train_in(folder, experiment, hashes, saved, resumed=True, **options)
     if config is None:
         raise UserError("train needs a config (a file or a Config), or resume=RUN_DIR to continue a run.")
-    if not isinstance(config, Config):
-        config = load_config(config, overrides)
+    config = load_config(config, overrides)  # a Config without overrides is kept as it is
     experiment = build(config)  # bad data fails here, before any folder exists
     hashes = {"config_hash": config_hash(config), "data_hash": data_hash(experiment.splits)}
     runs_folder = None if folder is None else Path(folder)
@@ -129,7 +119,7 @@ def _train_in(
     plot_model(folder, experiment)
     if settings.diagnostics:
         plot_diagnostics(folder)
-    return Run(folder, config, experiment.model, state.history, summary)
+    return Run(folder, config, experiment, "trained", state.history, summary)
 
 
 def _config_to_resume(folder: Path, config, overrides) -> Config:

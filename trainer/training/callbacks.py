@@ -51,17 +51,26 @@ def _caller(methods: list[Callable[..., None]]) -> Callable[..., None]:
 
 
 class ProgressBar(Callback):
-    """A tqdm bar over all steps, showing the running loss; redrawn a few times a second, not every step."""
+    """A tqdm bar over all steps, showing the running loss; redrawn a few times a second, not every step.
+
+    In a terminal it shows only when stderr is one; `notebook=True` draws tqdm.auto's widget instead
+    (a kernel's stderr is no terminal, so that bar is always on)."""
+
+    def __init__(self, notebook: bool = False):
+        self.notebook = notebook
 
     def on_train_begin(self, state: LoopState) -> None:
-        from tqdm import tqdm
+        if self.notebook:
+            from tqdm.auto import tqdm
+        else:
+            from tqdm import tqdm
 
         self.bar = tqdm(
             total=state.epochs * state.steps_per_epoch,
             initial=state.step,
             unit="step",
             dynamic_ncols=True,
-            disable=None,
+            disable=False if self.notebook else None,
         )
         self.every = max(1, state.steps_per_epoch // 20)
         self.pending = 0
