@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from trainer.files import write_atomically
+from trainer.files import write_json
 
 # Keys that may change when a run is resumed: they do not change what the finished steps computed.
 RESUMABLE_KEYS = {"trainer.epochs", "trainer.checkpoint_every"}
@@ -74,7 +74,7 @@ def record_environment(path: Path, config, hashes: dict, resumed: bool) -> None:
         record.setdefault("resumes", []).append(entry)
     else:
         record = entry
-    write_atomically(path, json.dumps(record, indent=2) + "\n")
+    write_json(path, record)
 
 
 def _version(name: str) -> str | None:

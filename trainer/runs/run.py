@@ -6,7 +6,6 @@ checkpoints, summary and plots behind.
     trainer.train(resume=run.folder, overrides=["trainer.epochs=40"])   # continue it
 """
 
-import json
 import sys
 import time
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from trainer.config.load import load_config
 from trainer.config.schema import Config
 from trainer.contracts import LoopState
 from trainer.errors import UserError
-from trainer.files import write_atomically
+from trainer.files import write_atomically, write_json
 from trainer.runs.build import build, rng_for
 from trainer.runs.callbacks import assemble
 from trainer.runs.folder import make_run_folder, require_run_folder, run_lock
@@ -122,7 +121,7 @@ def _train_in(
         finally:
             seconds = time.perf_counter() - started
             summary = summarize(config, experiment, state, folder, seconds, run_callbacks)
-            write_atomically(folder / "summary.json", json.dumps(summary, indent=2) + "\n")
+            write_json(folder / "summary.json", summary)
     from trainer.runs.plots import plot_diagnostics, plot_losses, plot_model
 
     plot_losses(folder)

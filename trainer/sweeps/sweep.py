@@ -31,7 +31,7 @@ import yaml
 
 from trainer.config.load import load_config
 from trainer.errors import ConfigError, UserError
-from trainer.files import write_atomically
+from trainer.files import write_atomically, write_json
 from trainer.runs.folder import make_timestamped_folder
 from trainer.sweeps.space import Space, Trial, expand, parse_distribution, read_space
 from trainer.training.callbacks import read_log
@@ -232,7 +232,7 @@ def _record_error(folder: Path, error: Exception) -> None:
         status="failed", error=f"{type(error).__name__}: {error}"
     )  # raised, if only while plotting
     folder.mkdir(parents=True, exist_ok=True)
-    write_atomically(path, json.dumps(summary, indent=2) + "\n")
+    write_json(path, summary)
 
 
 def read_outcome(folder: Path) -> Outcome:
