@@ -47,9 +47,10 @@ def data_hash(splits, chunk: int = 16384) -> str:
     return digest.hexdigest()
 
 
-def resumable_differences(saved, requested) -> list[str]:
-    """'key: old -> new' for every key that differs, other than those that may change on resume."""
-    old, new = _flat(saved.to_dict()), _flat(requested.to_dict())
+def config_differences(old: dict, new: dict) -> list[str]:
+    """'key: old -> new' for every key of two configs (as `Config.to_dict()`) that differs, other than
+    those that may change on resume."""
+    old, new = _flat(old), _flat(new)
     return [
         f"{key}: {old.get(key)!r} -> {new.get(key)!r}"
         for key in sorted(old.keys() | new.keys())

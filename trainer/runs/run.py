@@ -23,10 +23,10 @@ from trainer.runs.build import build, rng_for
 from trainer.runs.callbacks import assemble
 from trainer.runs.folder import make_run_folder, require_run_folder, run_lock
 from trainer.runs.provenance import (
+    config_differences,
     config_hash,
     data_hash,
     record_environment,
-    resumable_differences,
 )
 from trainer.runs.summary import summarize
 from trainer.training import checkpoint
@@ -104,7 +104,8 @@ def _train_in(
         steps_per_epoch(len(experiment.splits.train[0]), settings.batch_size),
         rng_for(config.seed, "batches"),
     )
-    run_callbacks = assemble(experiment, folder, hashes, callbacks, progress)
+    # The checkpoint keeps the config itself beside its hash, to name the keys of a config.yaml edited since.
+    run_callbacks = assemble(experiment, folder, hashes | {"config": config.to_dict()}, callbacks, progress)
     if saved is not None:
         checkpoint.restore(state, saved, run_callbacks.ordered)
     started = time.perf_counter()
@@ -138,7 +139,7 @@ def _config_to_resume(folder: Path, config, overrides) -> Config:
     requested = (
         config if isinstance(config, Config) else load_config(config or folder / "config.yaml", overrides)
     )
-    changed = resumable_differences(saved, requested)
+    changed = config_differences(saved.to_dict(), requested.to_dict())
     if changed:
         raise UserError(
             f"cannot resume {folder} with a different config: {'; '.join(changed)}. Only trainer.epochs and "
@@ -162,9 +163,36 @@ def _checkpoint_to_resume(folder: Path, config: Config, hashes: dict) -> dict | 
         raise UserError(
             f"the training data changed since {folder} started (its hash differs); the run cannot continue exactly. Start a new run."
         )
-    loop = saved["loop"]
-    if loop["epoch"] >= config.trainer.epochs and not loop["batch_in_epoch"]:
+    if saved["config_hash"] != hashes["config_hash"]:
+        changed = config_differences(saved["config"], config.to_dict()) if "config" in saved else []
         raise UserError(
-            f"{folder} already finished its {loop['epoch']} epochs; to train longer, raise them: --resume {folder} trainer.epochs={loop['epoch'] * 2}."
+            f"{folder / 'config.yaml'} is not the config this run was trained with"
+            + (f" ({'; '.join(changed)})" if changed else " (its hash differs from the checkpoint's)")
+            + ": was it edited? Resuming with it would not continue the same run. Put it back as it was, or "
+            "start a new run from it (without --resume)."
         )
+    _check_progress(folder, saved["loop"], config.trainer.epochs)
     return saved
+
+
+def _check_progress(folder: Path, loop: dict, epochs: int) -> None:
+    """Refuse fewer epochs than the run has trained; say so when a finished run has nothing left to train
+    (resuming it then writes what a kill may have left unwritten: the summary, the plots, the grade)."""
+    if loop["epoch"] > epochs:
+        raise UserError(
+            f"trainer.epochs={epochs} is fewer than the {loop['epoch']} epochs {folder} has already trained; "
+            f"a resume can only train longer. Leave trainer.epochs out, or give at least {loop['epoch']}."
+        )
+    if loop["status"] == "stopped_early":
+        done = f"stopped early at epoch {loop['epoch']}: early stopping ended it, and a resume keeps it ended"
+    elif loop["epoch"] == epochs and not loop["batch_in_epoch"]:
+        done = (
+            f"trained all its {epochs} epochs (to train longer: --resume {folder} "
+            f"trainer.epochs={epochs * 2})"
+        )
+    else:
+        return
+    print(
+        f"note: {folder} has {done}. Nothing is left to train: the summary and plots are written again.",
+        file=sys.stderr,
+    )

@@ -222,7 +222,9 @@ def restore(state: LoopState, content: dict, callbacks: Iterable[Callback]) -> N
     model_rng = _model_rng(state.model)
     if model_rng:
         model_rng.bit_generator.state = content["model_rng_state"]
-    state.status, state.stop = "running", False
+    # A run that stopped early stays stopped: resuming it only writes what a kill left unwritten.
+    stopped_early = content["loop"]["status"] == "stopped_early"
+    state.status, state.stop = ("stopped_early", True) if stopped_early else ("running", False)
     saved_callbacks = content["callbacks"]
     for key, cb in keyed_by_class(callbacks).items():
         if key in saved_callbacks:
