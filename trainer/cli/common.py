@@ -2,8 +2,11 @@
 argument definitions that several commands take."""
 
 import argparse
+import contextlib
 import os
+import signal
 import sys
+import threading
 
 from trainer.errors import UserError
 
@@ -25,9 +28,10 @@ EXIT_STATUSES = f"""exit status:
 
 def guarded(command) -> int:
     """Run `command()` and return its exit status: a UserError prints its message alone (no
-    traceback), Ctrl-C a line, and a closed pipe nothing."""
+    traceback), Ctrl-C or SIGTERM a line, and a closed pipe nothing."""
     try:
-        return command()
+        with sigterm_as_ctrl_c():
+            return command()
     except UserError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -38,6 +42,24 @@ def guarded(command) -> int:
         # Python would print a traceback when flushing stdout at exit: point it at /dev/null first.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_BROKEN_PIPE
+
+
+@contextlib.contextmanager
+def sigterm_as_ctrl_c():
+    """SIGTERM raises KeyboardInterrupt, as Ctrl-C does: the same message and exit status whenever it
+    comes, at start-up too (training catches both itself, to stop after a step and save)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread handles signals
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def parser(verb: str, description: str, epilog: str = "") -> argparse.ArgumentParser:
