@@ -6,6 +6,7 @@ import math
 import numpy as np
 
 from trainer.data.dataset import DATASETS, DataComponent, Dataset, Splits
+from trainer.data.limits import require_memory
 from trainer.errors import UserError
 
 
@@ -15,6 +16,10 @@ def load_splits(component: DataComponent, seed: int, dtype: str = "float64") -> 
     from sklearn.model_selection import train_test_split
     from sklearn.preprocessing import StandardScaler
 
+    options = component.options()
+    if "n_samples" in options:  # a generated data set: its size is known before it is made
+        rows, columns = options["n_samples"], options.get("n_features", 2) + 1  # (+ the target)
+        require_memory(rows, columns, f"data.n_samples={rows}")
     dataset = DATASETS.build(component, seed=seed)
     if isinstance(dataset.X, np.memmap):  # `mmap: true`: split, scale and read by blocks, never all at once
         from trainer.data.outofcore import lazy_splits
