@@ -11,6 +11,8 @@ import secrets
 import tempfile
 from pathlib import Path
 
+from trainer.errors import UserError
+
 
 def write_atomically(path: Path, data: str | bytes) -> None:
     """Write to a temporary file, fsync, and rename over `path`."""
@@ -63,7 +65,15 @@ class open_atomically:
         self.fsync = fsync
 
     def __enter__(self):
-        handle, name = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
+        try:
+            handle, name = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
+        except OSError as error:  # no such folder, a read-only disk, no permission
+            reason = (
+                f"the folder {self.path.parent} does not exist"
+                if isinstance(error, FileNotFoundError)
+                else error.strerror
+            )
+            raise UserError(f"cannot write {self.path}: {reason}.") from None
         self.temporary = Path(name)
         self.file = os.fdopen(handle, "wb")
         return self.file

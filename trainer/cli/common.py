@@ -3,6 +3,7 @@ argument definitions that several commands take."""
 
 import argparse
 import contextlib
+import math
 import os
 import signal
 import sys
@@ -96,6 +97,16 @@ def positive_int(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"should be a whole number >= 1, not {text!r}")
     return int(text)
+
+
+def positive_number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"should be a finite number > 0, such as 1e-6, not {text!r}")
+    return value
 
 
 def program(verb: str) -> str:

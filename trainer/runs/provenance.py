@@ -70,11 +70,19 @@ def record_environment(path: Path, config, hashes: dict, resumed: bool) -> None:
         "seed": config.seed,
         **hashes,
     }
+    record = entry
     if resumed and path.exists():
-        record = json.loads(path.read_text())
-        record.setdefault("resumes", []).append(entry)
-    else:
-        record = entry
+        try:
+            earlier = json.loads(path.read_text())
+            if not isinstance(earlier, dict):
+                raise ValueError("it is not a JSON object")
+            record = earlier
+            record.setdefault("resumes", []).append(entry)
+        except (OSError, ValueError) as error:  # (JSONDecodeError and UnicodeDecodeError are ValueErrors)
+            print(
+                f"warning: {path} cannot be read ({error}); a new record of this resume replaces it.",
+                file=sys.stderr,
+            )
     write_json(path, record)
 
 

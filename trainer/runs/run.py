@@ -6,6 +6,9 @@ checkpoints, summary and plots behind.
     trainer.train(resume=run.folder, overrides=["trainer.epochs=40"])   # continue it
 """
 
+import contextlib
+import errno
+import shutil
 import sys
 import time
 from dataclasses import dataclass
@@ -78,7 +81,15 @@ def train(
     runs_folder = None if folder is None else Path(folder)
     folder = make_run_folder(Path(runs_dir), config.name, experiment.model, runs_folder)
     with run_lock(folder):
-        return _train_in(folder, experiment, hashes, None, resumed=False, **options)
+        try:
+            return _train_in(folder, experiment, hashes, None, resumed=False, **options)
+        except UserError:  # e.g. a model whose output changed shape: a clear error, and if no
+            if not any((folder / "checkpoints").glob("*.npz")):  # checkpoint is worth keeping, no folder
+                shutil.rmtree(folder, ignore_errors=True)
+                if runs_folder is None:  # and RUNS_DIR/<name>, if this run was its only one
+                    with contextlib.suppress(OSError):
+                        folder.parent.rmdir()
+            raise
 
 
 def _train_in(
@@ -108,28 +119,44 @@ def _train_in(
     run_callbacks = assemble(experiment, folder, hashes | {"config": config.to_dict()}, callbacks, progress)
     if saved is not None:
         checkpoint.restore(state, saved, run_callbacks.ordered)
-    started = time.perf_counter()
-    with stop_on_signals(state), threadpool_limits(limits=settings.blas_threads, user_api="blas"):
-        try:
-            fit(state, experiment.loss, experiment.splits.train, experiment.splits.val,
-                batch_size=settings.batch_size, callbacks=run_callbacks.ordered, guard_memory=guard_memory)  # fmt: skip
-        except KeyboardInterrupt:
-            state.status = "interrupted"
-            raise
-        except Exception:
-            state.status = "failed"
-            raise
-        finally:
-            seconds = time.perf_counter() - started
-            summary = summarize(config, experiment, state, folder, seconds, run_callbacks)
-            write_json(folder / "summary.json", summary)
-    from trainer.runs.plots import plot_diagnostics, plot_losses, plot_model
+    with _disk_trouble_explained(folder):  # from here on the files grow: the disk may fill up
+        started = time.perf_counter()
+        with stop_on_signals(state), threadpool_limits(limits=settings.blas_threads, user_api="blas"):
+            try:
+                fit(state, experiment.loss, experiment.splits.train, experiment.splits.val,
+                    batch_size=settings.batch_size, callbacks=run_callbacks.ordered, guard_memory=guard_memory)  # fmt: skip
+            except KeyboardInterrupt:
+                state.status = "interrupted"
+                raise
+            except Exception:
+                state.status = "failed"
+                raise
+            finally:
+                seconds = time.perf_counter() - started
+                summary = summarize(config, experiment, state, folder, seconds, run_callbacks)
+                write_json(folder / "summary.json", summary)
+        from trainer.runs.plots import plot_diagnostics, plot_losses, plot_model
 
-    plot_losses(folder)
-    plot_model(folder, experiment)
-    if settings.diagnostics:
-        plot_diagnostics(folder)
+        plot_losses(folder)
+        plot_model(folder, experiment)
+        if settings.diagnostics:
+            plot_diagnostics(folder)
     return Run(folder, config, experiment.model, state.history, summary)
+
+
+@contextlib.contextmanager
+def _disk_trouble_explained(folder: Path):
+    """A disk that fills up (or turns read-only) mid-run stops it with a clear error that says how to
+    continue: checkpoints are written whole (trainer.files), so the last good one is kept."""
+    try:
+        yield
+    except OSError as error:
+        if error.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):
+            raise
+        raise UserError(
+            f"writing {error.filename or 'into ' + str(folder)} failed: {error.strerror}. The run stopped and its "
+            f"last good checkpoint is kept; make room on the disk, then continue the run with --resume {folder}."
+        ) from None
 
 
 def _config_to_resume(folder: Path, config, overrides) -> Config:
