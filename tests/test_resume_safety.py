@@ -73,3 +73,20 @@ def test_a_run_that_stopped_early_stays_stopped_when_resumed(tmp_path, write_con
     folder = train_and_get_killed(write_config(RESUMABLE), tmp_path / "runs", KillAtTrainEnd(stop_after=2))
     resumed = trainer.train(resume=folder)
     assert resumed.summary["status"] == "stopped_early" and resumed.summary["epochs_completed"] == 2
+
+
+def test_raising_the_epochs_of_a_cosine_run_is_refused_with_the_jump(tmp_path, write_config):
+    path = write_config(RESUMABLE + "schedule: {type: cosine}\n")
+    short = trainer.train(path, ["trainer.epochs=2"], runs_dir=tmp_path)
+    with pytest.raises(
+        UserError, match=r"at step 20 would jump from 0 to 0\.01 instead of continuing"
+    ) as error:
+        trainer.train(resume=short.folder, overrides=["trainer.epochs=4"])
+    assert "start a new run with trainer.epochs=4" in str(error.value)
+
+
+def test_a_schedule_of_the_step_alone_continues_its_curve_when_extended(tmp_path, write_config):
+    path = write_config(RESUMABLE + "schedule: {type: exponential, gamma: 0.5}\n")
+    short = trainer.train(path, ["trainer.epochs=2"], runs_dir=tmp_path / "a")
+    longer = trainer.train(resume=short.folder, overrides=["trainer.epochs=4"])
+    assert_same_run(longer, trainer.train(path, runs_dir=tmp_path / "b"))

@@ -22,6 +22,7 @@ from trainer.config.schema import Config
 from trainer.contracts import LoopState
 from trainer.errors import UserError
 from trainer.files import write_atomically, write_json
+from trainer.optim.schedules import build_schedule
 from trainer.runs.build import build, rng_for
 from trainer.runs.callbacks import assemble
 from trainer.runs.folder import make_run_folder, require_run_folder, run_lock
@@ -71,6 +72,7 @@ def train(
             experiment = build(config)
             hashes = {"config_hash": config_hash(config), "data_hash": data_hash(experiment.splits)}
             saved = _checkpoint_to_resume(folder, config, hashes)
+            _check_schedule(config, saved, experiment)
             return _train_in(folder, experiment, hashes, saved, resumed=True, **options)
     if config is None:
         raise UserError("train needs a config (a file or a Config), or resume=RUN_DIR to continue a run.")
@@ -142,6 +144,28 @@ def _train_in(
         if settings.diagnostics:
             plot_diagnostics(folder)
     return Run(folder, config, experiment.model, state.history, summary)
+
+
+def _check_schedule(config: Config, saved: dict | None, experiment) -> None:
+    """Refuse new trainer.epochs that would redraw the lr schedule under a resumed run: a cosine wave
+    is drawn over the run's whole length, so the lr would jump (from about 1e-9 back to the peak, at
+    the end of a finished run) instead of continuing the curve."""
+    if config.schedule is None or saved is None or "config" not in saved:
+        return
+    trained_for, asked = saved["config"]["trainer"]["epochs"], config.trainer.epochs
+    per_epoch = steps_per_epoch(len(experiment.splits.train[0]), config.trainer.batch_size)
+    step = saved["loop"]["step"]
+    was, would_be = (
+        build_schedule(config.schedule, experiment.optimizer.lr, per_epoch, per_epoch * epochs)(step)
+        for epochs in (trained_for, asked)
+    )
+    if was != would_be:
+        raise UserError(
+            f"the {config.schedule.type} schedule is drawn over the run's whole length, trainer.epochs="
+            f"{trained_for}: with trainer.epochs={asked} the learning rate at step {step} would jump from "
+            f"{was:.3g} to {would_be:.3g} instead of continuing its curve. To train along one curve of "
+            f"{asked} epochs, start a new run with trainer.epochs={asked}."
+        )
 
 
 @contextlib.contextmanager
