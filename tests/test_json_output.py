@@ -6,6 +6,7 @@ import math
 import pytest
 
 import trainer
+from tests.conftest import LINREG
 from trainer.files import write_json
 
 
@@ -28,15 +29,7 @@ def test_write_json_writes_null_for_values_that_are_not_finite(tmp_path):
 def test_a_summary_whose_r2_is_undefined_says_null(write_config, tmp_path):
     # One validation row: R² is undefined there (scikit-learn gives NaN).
     config = write_config(
-        """\
-        name: tiny
-        seed: 3
-        data: {type: synthetic_linear, n_samples: 20, n_features: 2, noise: 0.1, val_fraction: 0.05}
-        model: linear
-        loss: mse
-        optimizer: {type: sgd, lr: 0.05}
-        trainer: {epochs: 2, batch_size: 16}
-        """
+        LINREG.replace("n_samples: 200", "n_samples: 20").replace("val_fraction: 0.25", "val_fraction: 0.05")
     )
     run = trainer.train(config, runs_dir=tmp_path / "runs")
     summary = strict_json(run.folder / "summary.json")
