@@ -9,7 +9,10 @@ import time
 
 import pytest
 
+import trainer
 from tests.conftest import LINREG, ROOT
+from trainer.runs.folder import run_lock
+from trainer.sweeps import sweep
 
 # Trials that train far longer than the test waits: they are running when the signal comes.
 ENDLESS = LINREG.replace("epochs: 5", "epochs: 100000")
@@ -65,3 +68,14 @@ def with_leftovers_killed(session: int) -> None:
     """Whatever the test's outcome, no process of the sweep outlives it."""
     for line in processes_in_session(session):
         os.kill(int(line.split()[0]), signal.SIGKILL)
+
+
+def test_a_resumed_sweep_leaves_a_trial_folder_in_use_alone(write_config, tmp_path):
+    # A worker of a killed sweep may still be saving its trial when the sweep is resumed.
+    config = write_config()
+    trial = trainer.train(config, runs_dir=tmp_path).folder
+    before = {path: path.read_bytes() for path in trial.rglob("*") if path.is_file()}
+    with run_lock(trial):
+        outcome = sweep.run_trial(sweep.TrialTask(str(config), (), str(trial)))
+    assert outcome.status == "interrupted" and "is in use" in outcome.error
+    assert {path: path.read_bytes() for path in trial.rglob("*") if path.is_file()} == before

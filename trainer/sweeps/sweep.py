@@ -33,7 +33,7 @@ import yaml
 from trainer.config.load import load_config
 from trainer.errors import ConfigError, UserError
 from trainer.files import write_atomically, write_json
-from trainer.runs.folder import make_timestamped_folder
+from trainer.runs.folder import RunFolderInUse, make_timestamped_folder
 from trainer.sweeps.space import Space, Trial, expand, parse_distribution, read_space
 from trainer.training.callbacks import read_log
 
@@ -217,6 +217,8 @@ def run_trial(task: TrialTask) -> Outcome:
             _continue_or_start(task, folder)
         except KeyboardInterrupt:
             pass  # a second Ctrl-C: the run recorded status "interrupted"; --resume continues it
+        except RunFolderInUse as error:  # a worker of a killed sweep, still saving: leave its folder be
+            return Outcome("interrupted", error=str(error))
         except Exception as error:
             _record_error(folder, error)
         finally:
@@ -231,6 +233,8 @@ def _continue_or_start(task: TrialTask, folder: Path) -> None:
 
     try:
         train(task.config, list(task.overrides), resume=folder, progress=False)
+    except RunFolderInUse:
+        raise
     except UserError:  # no run there yet, or one that cannot continue exactly (its config or data changed)
         shutil.rmtree(folder, ignore_errors=True)
         train(task.config, list(task.overrides), folder=folder, progress=False)
