@@ -148,8 +148,8 @@ def _train_in(
 
 def _check_schedule(config: Config, saved: dict | None, experiment) -> None:
     """Refuse new trainer.epochs that would redraw the lr schedule under a resumed run: a cosine wave
-    is drawn over the run's whole length, so the lr would jump (from about 1e-9 back to the peak, at
-    the end of a finished run) instead of continuing the curve."""
+    is drawn over the run's whole length, so the lr would jump (at the end of a finished run, from
+    about 0 to half the peak when the epochs double) instead of continuing the curve."""
     if config.schedule is None or saved is None or "config" not in saved:
         return
     trained_for, asked = saved["config"]["trainer"]["epochs"], config.trainer.epochs
