@@ -4,16 +4,37 @@ Temporary files get unpredictable names, are created exclusively (never through 
 planted) in the target's own folder, and are removed when the write fails.
 """
 
+import json
+import math
 import os
 import secrets
 import tempfile
 from pathlib import Path
+
+from trainer.errors import UserError
 
 
 def write_atomically(path: Path, data: str | bytes) -> None:
     """Write to a temporary file, fsync, and rename over `path`."""
     with open_atomically(path) as file:
         file.write(data.encode() if isinstance(data, str) else data)
+
+
+def write_json(path: Path, value) -> None:
+    """Write `value` as indented JSON, atomically, with null for NaN and the infinities: JSON has no
+    such numbers, and JavaScript's JSON.parse (so a web grader) refuses the `NaN` Python would write."""
+    write_atomically(path, json.dumps(finite_or_null(value), indent=2, allow_nan=False) + "\n")
+
+
+def finite_or_null(value):
+    """`value` with every float that is not finite replaced by None, in nested dicts and lists."""
+    if isinstance(value, dict):
+        return {key: finite_or_null(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite_or_null(item) for item in value]
+    if isinstance(value, float) and not math.isfinite(value):  # np.float64 is a float too
+        return None
+    return value
 
 
 def unused_name_beside(path: Path) -> Path:
@@ -44,7 +65,15 @@ class open_atomically:
         self.fsync = fsync
 
     def __enter__(self):
-        handle, name = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
+        try:
+            handle, name = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
+        except OSError as error:  # no such folder, a read-only disk, no permission
+            reason = (
+                f"the folder {self.path.parent} does not exist"
+                if isinstance(error, FileNotFoundError)
+                else error.strerror
+            )
+            raise UserError(f"cannot write {self.path}: {reason}.") from None
         self.temporary = Path(name)
         self.file = os.fdopen(handle, "wb")
         return self.file

@@ -21,7 +21,8 @@ from trainer.errors import ConfigError, UserError, did_you_mean
 class Component(pydantic.BaseModel):
     """A validated config block: `type` plus the keyword arguments for the registered callable."""
 
-    model_config = pydantic.ConfigDict(strict=True, extra="forbid", frozen=True)
+    # allow_inf_nan=False: no float option may be NaN or infinite (`noise: 1e400` reads as inf)
+    model_config = pydantic.ConfigDict(strict=True, extra="forbid", frozen=True, allow_inf_nan=False)
     type: str
 
     def options(self) -> dict[str, Any]:

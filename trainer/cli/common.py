@@ -2,8 +2,12 @@
 argument definitions that several commands take."""
 
 import argparse
+import contextlib
+import math
 import os
+import signal
 import sys
+import threading
 
 from trainer import usercode
 from trainer.errors import UserError
@@ -26,10 +30,11 @@ EXIT_STATUSES = f"""exit status:
 
 def guarded(command) -> int:
     """Run `command()` and return its exit status: a UserError prints its message alone (no
-    traceback), an error or a sys.exit() in the user's own code their lines alone, Ctrl-C a line, and
-    a closed pipe nothing."""
+    traceback), an error or a sys.exit() in the user's own code their lines alone, Ctrl-C or SIGTERM
+    a line, and a closed pipe nothing."""
     try:
-        status = command()
+        with sigterm_as_ctrl_c():
+            status = command()
         sys.stdout.flush()  # a pipe closed early fails here, not in the flush at exit (a traceback)
         return status
     except UserError as error:
@@ -47,6 +52,24 @@ def guarded(command) -> int:
     except KeyboardInterrupt:
         print("interrupted.", file=sys.stderr)
         return EXIT_INTERRUPTED
+
+
+@contextlib.contextmanager
+def sigterm_as_ctrl_c():
+    """SIGTERM raises KeyboardInterrupt, as Ctrl-C does: the same message and exit status whenever it
+    comes, at start-up too (training catches both itself, to stop after a step and save)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread handles signals
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def parser(verb: str, description: str, epilog: str = "") -> argparse.ArgumentParser:
@@ -83,6 +106,16 @@ def positive_int(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"should be a whole number >= 1, not {text!r}")
     return int(text)
+
+
+def positive_number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"should be a finite number > 0, such as 1e-6, not {text!r}")
+    return value
 
 
 def program(verb: str) -> str:

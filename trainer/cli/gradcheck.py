@@ -14,13 +14,13 @@ def run(argv: list[str]) -> int:
     common.add_config(parser, "configs/linreg.yaml")
     parser.add_argument(
         "--threshold",
-        type=float,
+        type=common.positive_number,
         default=gradcheck.THRESHOLD,
         help=f"largest relative error that passes (default {gradcheck.THRESHOLD:g})",
     )
     parser.add_argument(
         "--max-entries",
-        type=int,
+        type=common.positive_int,
         default=1000,
         help="check a seeded sample of this many entries of larger parameters (default 1000)",
     )

@@ -14,7 +14,7 @@ from trainer.nn import losses, metrics, models
 from trainer.optim import optimizers, schedules
 from trainer.registry import Component, Registry
 
-Strict = pydantic.ConfigDict(strict=True, extra="forbid", frozen=True)
+Strict = pydantic.ConfigDict(strict=True, extra="forbid", frozen=True, allow_inf_nan=False)  # finite floats
 
 
 def _folder_name(name: str) -> str:

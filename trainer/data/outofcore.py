@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from trainer.data.limits import require_class_count
 from trainer.errors import UserError
 
 if TYPE_CHECKING:
@@ -163,6 +164,7 @@ def mapped_dataset(X: np.ndarray, y: np.ndarray, task: str, source: str) -> "Dat
         raise UserError(
             f"data from {source}: with mmap: true, class labels must be the integers 0, 1, ..., K-1 (they are read as they are, not renumbered)."
         )
+    require_class_count(int(high) + 1, len(y), source)
     return Dataset(X, y, names, [str(k) for k in range(int(high) + 1)], task="classification")
 
 

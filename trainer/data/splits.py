@@ -4,6 +4,7 @@ training split only; memory-mapped data are split by blocks instead (trainer.dat
 import numpy as np
 
 from trainer.data.dataset import DATASETS, DataComponent, Dataset, Splits
+from trainer.data.limits import require_memory
 
 
 def load_splits(
@@ -16,6 +17,10 @@ def load_splits(
     from sklearn.preprocessing import StandardScaler
 
     if dataset is None:
+        options = component.options()
+        if "n_samples" in options:  # a generated data set: its size is known before it is made
+            rows, columns = options["n_samples"], options.get("n_features", 2) + 1  # (+ the target)
+            require_memory(rows, columns, f"data.n_samples={rows}")
         dataset = DATASETS.build(component, seed=seed)
     if isinstance(dataset.X, np.memmap):  # `mmap: true`: split, scale and read by blocks, never all at once
         from trainer.data.outofcore import lazy_splits

@@ -13,6 +13,7 @@ import numpy as np
 
 from trainer import contracts
 from trainer.data.dataset import DATASETS, Dataset, InputFile, classification
+from trainer.data.limits import require_memory
 from trainer.errors import UserError, did_you_mean
 
 
@@ -114,6 +115,7 @@ def _checked(
 
 def _from_arrays(X: np.ndarray, y: np.ndarray, task: Task, source: str) -> Dataset:
     X, y, task = _checked(X, y, task, source)
+    require_memory(len(X), X.shape[1] + (y.shape[1] if y.ndim == 2 else 1), source)  # as float64, copied
     if task == "classification":
         return classification(X, y.reshape(-1))
     y = y.reshape(-1, 1) if y.ndim == 1 else y

@@ -3,7 +3,9 @@
 A registry entry takes its options plus the provided `lr` (the optimizer's, the peak),
 `steps_per_epoch` and `total_steps`, and returns `lr_at(step)` for step = 0, 1, ... Options given
 in epochs are turned into steps here. Every schedule can start with `warmup_epochs` of linear
-warm-up. Because the lr depends on the step alone, a resumed run continues on the same curve.
+warm-up. Because the lr depends on the step, a resumed run continues on the same curve; `cosine`
+also depends on `total_steps`, so a resume that changes the epochs of a cosine run is refused
+(trainer.runs.run).
 """
 
 import math

@@ -6,7 +6,6 @@ run.evaluate()          # {"split": "test", "loss": ..., "accuracy": ...}
 """
 
 import csv
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import numpy as np
 from trainer.config.load import load_config
 from trainer.config.schema import COMPONENTS, Config
 from trainer.errors import UserError, did_you_mean
-from trainer.files import write_atomically
+from trainer.files import write_atomically, write_json
 from trainer.nn.metrics import predict as raw_outputs
 from trainer.nn.metrics import predicted_classes, score
 from trainer.runs.build import Experiment, build
@@ -175,5 +174,5 @@ def _csv_rows(path: Path, dataset) -> tuple[np.ndarray, np.ndarray | None]:
 
 def save_evaluation(run: LoadedRun, result: dict, name: str) -> Path:
     path = run.folder / f"evaluation-{name}.json"
-    write_atomically(path, json.dumps(result, indent=2) + "\n")
+    write_json(path, result)
     return path

@@ -61,6 +61,10 @@ def require_run_folder(folder: Path) -> None:
         )
 
 
+class RunFolderInUse(UserError):
+    """Another process holds the run folder's lock."""
+
+
 @contextlib.contextmanager
 def run_lock(folder: Path):
     """Hold the run folder for this process: one writer per run. The lock is the kernel's (flock on
@@ -75,7 +79,7 @@ def run_lock(folder: Path):
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.pread(handle, 20, 0).decode(errors="replace").strip() or "another process"
-            raise UserError(
+            raise RunFolderInUse(
                 f"{folder} is in use: process {holder} is training in it. Wait for it to finish (or stop it) "
                 f"before resuming; one run folder has one writer."
             ) from None

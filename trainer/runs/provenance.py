@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from trainer.config.dotted import flatten
-from trainer.files import write_atomically
+from trainer.files import write_json
 
 # Keys that may change when a run is resumed: they do not change what the finished steps computed.
 RESUMABLE_KEYS = {"trainer.epochs", "trainer.checkpoint_every"}
@@ -38,9 +38,10 @@ def data_hash(splits, chunk: int = 16384) -> str:
     return digest.hexdigest()
 
 
-def resumable_differences(saved, requested) -> list[str]:
-    """'key: old -> new' for every key that differs, other than those that may change on resume."""
-    old, new = flatten(saved.to_dict()), flatten(requested.to_dict())
+def config_differences(old: dict, new: dict) -> list[str]:
+    """'key: old -> new' for every key of two configs (as `Config.to_dict()`) that differs, other than
+    those that may change on resume."""
+    old, new = flatten(old), flatten(new)
     return [
         f"{key}: {old.get(key)!r} -> {new.get(key)!r}"
         for key in sorted(old.keys() | new.keys())
@@ -60,12 +61,20 @@ def record_environment(path: Path, config, hashes: dict, resumed: bool) -> None:
         "seed": config.seed,
         **hashes,
     }
+    record = entry
     if resumed and path.exists():
-        record = json.loads(path.read_text())
-        record.setdefault("resumes", []).append(entry)
-    else:
-        record = entry
-    write_atomically(path, json.dumps(record, indent=2) + "\n")
+        try:
+            earlier = json.loads(path.read_text())
+            if not isinstance(earlier, dict):
+                raise ValueError("it is not a JSON object")
+            record = earlier
+            record.setdefault("resumes", []).append(entry)
+        except (OSError, ValueError) as error:  # (JSONDecodeError and UnicodeDecodeError are ValueErrors)
+            print(
+                f"warning: {path} cannot be read ({error}); a new record of this resume replaces it.",
+                file=sys.stderr,
+            )
+    write_json(path, record)
 
 
 def _version(name: str) -> str | None:

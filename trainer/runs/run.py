@@ -6,7 +6,9 @@ checkpoints, summary and plots behind.
     trainer.train(resume=run.folder, overrides=["trainer.epochs=40"])   # continue it
 """
 
-import json
+import contextlib
+import errno
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -18,16 +20,17 @@ from trainer.config.load import load_config
 from trainer.config.schema import Config
 from trainer.contracts import LoopState
 from trainer.errors import UserError
-from trainer.files import write_atomically
+from trainer.files import write_atomically, write_json
+from trainer.optim.schedules import build_schedule
 from trainer.runs.build import build, rng_for
 from trainer.runs.callbacks import assemble
 from trainer.runs.folder import make_run_folder, require_run_folder, run_lock
 from trainer.runs.handle import Run
 from trainer.runs.provenance import (
+    config_differences,
     config_hash,
     data_hash,
     record_environment,
-    resumable_differences,
 )
 from trainer.runs.summary import summarize
 from trainer.training import checkpoint
@@ -60,6 +63,7 @@ def train(
             experiment = build(config)
             hashes = {"config_hash": config_hash(config), "data_hash": data_hash(experiment.splits)}
             saved = _checkpoint_to_resume(folder, config, hashes)
+            _check_schedule(config, saved, experiment)
             return _train_in(folder, experiment, hashes, saved, resumed=True, **options)
     if config is None:
         raise UserError("train needs a config (a file or a Config), or resume=RUN_DIR to continue a run.")
@@ -69,7 +73,15 @@ def train(
     runs_folder = None if folder is None else Path(folder)
     folder = make_run_folder(Path(runs_dir), config.name, experiment.model, runs_folder)
     with run_lock(folder):
-        return _train_in(folder, experiment, hashes, None, resumed=False, **options)
+        try:
+            return _train_in(folder, experiment, hashes, None, resumed=False, **options)
+        except UserError:  # e.g. a model whose output changed shape: a clear error, and if no
+            if not any((folder / "checkpoints").glob("*.npz")):  # checkpoint is worth keeping, no folder
+                shutil.rmtree(folder, ignore_errors=True)
+                if runs_folder is None:  # and RUNS_DIR/<name>, if this run was its only one
+                    with contextlib.suppress(OSError):
+                        folder.parent.rmdir()
+            raise
 
 
 def _train_in(
@@ -95,31 +107,70 @@ def _train_in(
         steps_per_epoch(len(experiment.splits.train[0]), settings.batch_size),
         rng_for(config.seed, "batches"),
     )
-    run_callbacks = assemble(experiment, folder, hashes, callbacks, progress)
+    # The checkpoint keeps the config itself beside its hash, to name the keys of a config.yaml edited since.
+    run_callbacks = assemble(experiment, folder, hashes | {"config": config.to_dict()}, callbacks, progress)
     if saved is not None:
         checkpoint.restore(state, saved, run_callbacks.ordered)
-    started = time.perf_counter()
-    with stop_on_signals(state), threadpool_limits(limits=settings.blas_threads, user_api="blas"):
-        try:
-            fit(state, experiment.loss, experiment.splits.train, experiment.splits.val,
-                batch_size=settings.batch_size, callbacks=run_callbacks.ordered, guard_memory=guard_memory)  # fmt: skip
-        except KeyboardInterrupt:
-            state.status = "interrupted"
-            raise
-        except Exception:
-            state.status = "failed"
-            raise
-        finally:
-            seconds = time.perf_counter() - started
-            summary = summarize(config, experiment, state, folder, seconds, run_callbacks)
-            write_atomically(folder / "summary.json", json.dumps(summary, indent=2) + "\n")
-    from trainer.runs.plots import plot_diagnostics, plot_losses, plot_model
+    with _disk_trouble_explained(folder):  # from here on the files grow: the disk may fill up
+        started = time.perf_counter()
+        with stop_on_signals(state), threadpool_limits(limits=settings.blas_threads, user_api="blas"):
+            try:
+                fit(state, experiment.loss, experiment.splits.train, experiment.splits.val,
+                    batch_size=settings.batch_size, callbacks=run_callbacks.ordered, guard_memory=guard_memory)  # fmt: skip
+            except KeyboardInterrupt:
+                state.status = "interrupted"
+                raise
+            except Exception:
+                state.status = "failed"
+                raise
+            finally:
+                seconds = time.perf_counter() - started
+                summary = summarize(config, experiment, state, folder, seconds, run_callbacks)
+                write_json(folder / "summary.json", summary)
+        from trainer.runs.plots import plot_diagnostics, plot_losses, plot_model
 
-    plot_losses(folder)
-    plot_model(folder, experiment)
-    if settings.diagnostics:
-        plot_diagnostics(folder)
+        plot_losses(folder)
+        plot_model(folder, experiment)
+        if settings.diagnostics:
+            plot_diagnostics(folder)
     return Run(folder, config, experiment, "trained", state.history, summary)
+
+
+def _check_schedule(config: Config, saved: dict | None, experiment) -> None:
+    """Refuse new trainer.epochs that would redraw the lr schedule under a resumed run: a cosine wave
+    is drawn over the run's whole length, so the lr would jump (at the end of a finished run, from
+    about 0 to half the peak when the epochs double) instead of continuing the curve."""
+    if config.schedule is None or saved is None or "config" not in saved:
+        return
+    trained_for, asked = saved["config"]["trainer"]["epochs"], config.trainer.epochs
+    per_epoch = steps_per_epoch(len(experiment.splits.train[0]), config.trainer.batch_size)
+    step = saved["loop"]["step"]
+    was, would_be = (
+        build_schedule(config.schedule, experiment.optimizer.lr, per_epoch, per_epoch * epochs)(step)
+        for epochs in (trained_for, asked)
+    )
+    if was != would_be:
+        raise UserError(
+            f"the {config.schedule.type} schedule is drawn over the run's whole length, trainer.epochs="
+            f"{trained_for}: with trainer.epochs={asked} the learning rate at step {step} would jump from "
+            f"{was:.3g} to {would_be:.3g} instead of continuing its curve. To train along one curve of "
+            f"{asked} epochs, start a new run with trainer.epochs={asked}."
+        )
+
+
+@contextlib.contextmanager
+def _disk_trouble_explained(folder: Path):
+    """A disk that fills up (or turns read-only) mid-run stops it with a clear error that says how to
+    continue: checkpoints are written whole (trainer.files), so the last good one is kept."""
+    try:
+        yield
+    except OSError as error:
+        if error.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):
+            raise
+        raise UserError(
+            f"writing {error.filename or 'into ' + str(folder)} failed: {error.strerror}. The run stopped and its "
+            f"last good checkpoint is kept; make room on the disk, then continue the run with --resume {folder}."
+        ) from None
 
 
 def _config_to_resume(folder: Path, config, overrides) -> Config:
@@ -129,7 +180,7 @@ def _config_to_resume(folder: Path, config, overrides) -> Config:
     requested = (
         config if isinstance(config, Config) else load_config(config or folder / "config.yaml", overrides)
     )
-    changed = resumable_differences(saved, requested)
+    changed = config_differences(saved.to_dict(), requested.to_dict())
     if changed:
         raise UserError(
             f"cannot resume {folder} with a different config: {'; '.join(changed)}. Only trainer.epochs and "
@@ -153,9 +204,36 @@ def _checkpoint_to_resume(folder: Path, config: Config, hashes: dict) -> dict | 
         raise UserError(
             f"the training data changed since {folder} started (its hash differs); the run cannot continue exactly. Start a new run."
         )
-    loop = saved["loop"]
-    if loop["epoch"] >= config.trainer.epochs and not loop["batch_in_epoch"]:
+    if saved["config_hash"] != hashes["config_hash"]:
+        changed = config_differences(saved["config"], config.to_dict()) if "config" in saved else []
         raise UserError(
-            f"{folder} already finished its {loop['epoch']} epochs; to train longer, raise them: --resume {folder} trainer.epochs={loop['epoch'] * 2}."
+            f"{folder / 'config.yaml'} is not the config this run was trained with"
+            + (f" ({'; '.join(changed)})" if changed else " (its hash differs from the checkpoint's)")
+            + ": was it edited? Resuming with it would not continue the same run. Put it back as it was, or "
+            "start a new run from it (without --resume)."
         )
+    _check_progress(folder, saved["loop"], config.trainer.epochs)
     return saved
+
+
+def _check_progress(folder: Path, loop: dict, epochs: int) -> None:
+    """Refuse fewer epochs than the run has trained; say so when a finished run has nothing left to train
+    (resuming it then writes what a kill may have left unwritten: the summary, the plots, the grade)."""
+    if loop["epoch"] > epochs:
+        raise UserError(
+            f"trainer.epochs={epochs} is fewer than the {loop['epoch']} epochs {folder} has already trained; "
+            f"a resume can only train longer. Leave trainer.epochs out, or give at least {loop['epoch']}."
+        )
+    if loop["status"] == "stopped_early":
+        done = f"stopped early at epoch {loop['epoch']}: early stopping ended it, and a resume keeps it ended"
+    elif loop["epoch"] == epochs and not loop["batch_in_epoch"]:
+        done = (
+            f"trained all its {epochs} epochs (to train longer: --resume {folder} "
+            f"trainer.epochs={epochs * 2})"
+        )
+    else:
+        return
+    print(
+        f"note: {folder} has {done}. Nothing is left to train: the summary and plots are written again.",
+        file=sys.stderr,
+    )

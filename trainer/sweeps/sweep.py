@@ -17,6 +17,7 @@ import os
 import shutil
 import signal
 import threading
+import time
 import warnings
 from concurrent.futures import (
     FIRST_COMPLETED,
@@ -31,8 +32,8 @@ import yaml
 
 from trainer.config.load import load_config
 from trainer.errors import ConfigError, UserError
-from trainer.files import write_atomically
-from trainer.runs.folder import make_timestamped_folder
+from trainer.files import write_atomically, write_json
+from trainer.runs.folder import RunFolderInUse, make_timestamped_folder
 from trainer.sweeps.space import Space, Trial, expand, parse_distribution, read_space
 from trainer.training.callbacks import read_log
 
@@ -46,6 +47,10 @@ FINISHED = (
 SUCCEEDED = ("completed", "stopped_early")
 
 DASK_CONNECT_SECONDS = 5
+
+# How long an interrupted trial has to stop after its step and save (its checkpoint takes milliseconds,
+# its summary and plots about a second) before its worker is killed; its last checkpoint stays good.
+WORKER_GRACE_SECONDS = 5
 
 WORKER_IMPORTS = [
     "trainer.sweeps.sweep",
@@ -197,9 +202,14 @@ def _result(future) -> Outcome:
         )  # not finished: --resume runs it again
 
 
+_no_trial_running = threading.Event()  # in a worker: set between trials (see _end_with_the_sweep)
+_no_trial_running.set()
+
+
 def run_trial(task: TrialTask) -> Outcome:
     """Train one trial into its folder and return its outcome. Pure: the result depends only on the task."""
     folder = Path(task.folder)
+    _no_trial_running.clear()
     # A diverging trial's overflow warnings would scramble the progress bar (its status says "diverged" instead).
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -207,8 +217,12 @@ def run_trial(task: TrialTask) -> Outcome:
             _continue_or_start(task, folder)
         except KeyboardInterrupt:
             pass  # a second Ctrl-C: the run recorded status "interrupted"; --resume continues it
+        except RunFolderInUse as error:  # a worker of a killed sweep, still saving: leave its folder be
+            return Outcome("interrupted", error=str(error))
         except Exception as error:
             _record_error(folder, error)
+        finally:
+            _no_trial_running.set()
     return read_outcome(folder)
 
 
@@ -219,6 +233,8 @@ def _continue_or_start(task: TrialTask, folder: Path) -> None:
 
     try:
         train(task.config, list(task.overrides), resume=folder, progress=False)
+    except RunFolderInUse:
+        raise
     except UserError:  # no run there yet, or one that cannot continue exactly (its config or data changed)
         shutil.rmtree(folder, ignore_errors=True)
         train(task.config, list(task.overrides), folder=folder, progress=False)
@@ -232,7 +248,7 @@ def _record_error(folder: Path, error: Exception) -> None:
         status="failed", error=f"{type(error).__name__}: {error}"
     )  # raised, if only while plotting
     folder.mkdir(parents=True, exist_ok=True)
-    write_atomically(path, json.dumps(summary, indent=2) + "\n")
+    write_json(path, summary)
 
 
 def read_outcome(folder: Path) -> Outcome:
@@ -260,12 +276,55 @@ def open_executor(workers: int | None = None, dask: str | None = None, initializ
         # not the 2-3 s that importing scikit-learn and matplotlib takes.
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(WORKER_IMPORTS)
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=initializer) as pool:
-            yield pool, lambda: workers
+        with ProcessPoolExecutor(
+            workers, mp_context=context, initializer=_start_worker, initargs=(initializer,)
+        ) as pool:
+            try:
+                yield pool, lambda: workers
+            except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (trainer.cli.common): no worker outlives the sweep
+                _end_workers(pool)
+                raise
         return
     with _dask_client(dask, workers) as client:
         with client.get_executor(pure=False) as executor:  # pure=False: never merge two equal-looking tasks
             yield executor, lambda: max(1, sum(client.nthreads().values()))
+
+
+def _start_worker(initializer) -> None:
+    """First thing in each pool worker: it ends with the sweep process however that ends (kill -9
+    too), and then runs `initializer`. The worker is a child of the fork server, which lives as long
+    as any worker does, so the worker itself watches the sweep."""
+    threading.Thread(target=_end_with_the_sweep, daemon=True).start()
+    if initializer is not None:
+        initializer()
+
+
+def _end_with_the_sweep() -> None:
+    sweep_process = multiprocessing.parent_process()
+    assert sweep_process is not None  # (this runs in a worker)
+    sweep_process.join()  # returns when the sweep process is gone
+    os.kill(os.getpid(), signal.SIGTERM)  # a trial stops after its step and saves; an idle worker ends
+    _no_trial_running.wait(WORKER_GRACE_SECONDS)
+    os._exit(1)  # no one is left to take the trial's outcome or give the worker another
+
+
+def _end_workers(pool: ProcessPoolExecutor) -> None:
+    """Stop an interrupted sweep's workers: SIGTERM, so each running trial stops after its step and
+    saves; then the pool's own shutdown ends the idle ones. A worker still there after
+    WORKER_GRACE_SECONDS, or at a second Ctrl-C, is killed."""
+    workers = multiprocessing.active_children()  # the pool's workers: this process starts no others
+    for worker in workers:
+        worker.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
+    deadline = time.monotonic() + WORKER_GRACE_SECONDS
+    try:
+        for worker in workers:
+            worker.join(max(0.0, deadline - time.monotonic()))
+    except KeyboardInterrupt:
+        pass  # a second Ctrl-C: wait no more
+    finally:
+        for worker in workers:
+            worker.kill()
 
 
 @contextlib.contextmanager

@@ -17,6 +17,7 @@ from pathlib import Path
 from trainer.config.dotted import flatten
 from trainer.config.yamlfile import parse_value
 from trainer.errors import UserError, did_you_mean
+from trainer.files import write_json
 
 OPERATORS = {
     ">=": operator.ge,
@@ -107,7 +108,7 @@ def grade(expectations: list[Expectation], folder: Path) -> tuple[str, bool]:
         "total": len(results),
         "expectations": results,
     }
-    (folder / "grade.json").write_text(json.dumps(grade_file, indent=2) + "\n")
+    write_json(folder / "grade.json", grade_file)
     width = max(len("expectation"), *(len(result["expectation"]) for result in results)) + 2
     lines = [
         f"grade: {passed} of {len(results)} expectations met",

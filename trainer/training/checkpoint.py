@@ -23,6 +23,8 @@ from trainer.training.stopping import Monitor
 
 # Tried in this order on resume: a damaged file falls back to the one before it.
 NAMES = ("last", "previous", "best")
+# What every checkpoint holds (see `snapshot`), checked when one is loaded.
+REQUIRED = ("parameters", "optimizer", "loop", "model_rng_state", "callbacks", "config_hash", "data_hash")
 
 
 def save(path: Path, content: dict, fsync: bool = True) -> None:
@@ -41,8 +43,12 @@ def load(path: Path) -> dict:
             arrays = {key: archive[key] for key in archive.files}
         meta = json.loads(str(arrays.pop("__meta__")))
         return _decode(meta, arrays)
+    except IsADirectoryError:
+        raise ValueError(f"{path.name} is a folder, not a checkpoint file") from None
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
-        raise ValueError(f"{path.name} cannot be read ({error})") from None
+        # (NumPy's own words for pickled data advise loading it unsafely: a checkpoint never holds any.)
+        reason = "it holds pickled objects" if "pickle" in str(error) else f"{type(error).__name__}: {error}"
+        raise ValueError(f"{path.name} cannot be read ({reason})") from None
 
 
 def save_rotating(folder: Path, content: dict, fsync: bool = True) -> None:
@@ -62,7 +68,11 @@ def load_first_readable(folder: Path, order=NAMES) -> tuple[dict | None, str | N
         if not path.exists():
             continue
         try:
-            return load(path), name, problems
+            content = load(path)
+            missing = [key for key in REQUIRED if not isinstance(content, dict) or key not in content]
+            if missing:
+                raise ValueError(f"{path.name} is not a whole checkpoint (it lacks {', '.join(missing)})")
+            return content, name, problems
         except ValueError as error:
             problems.append(str(error))
     return None, None, problems
@@ -222,7 +232,9 @@ def restore(state: LoopState, content: dict, callbacks: Iterable[Callback]) -> N
     model_rng = _model_rng(state.model)
     if model_rng:
         model_rng.bit_generator.state = content["model_rng_state"]
-    state.status, state.stop = "running", False
+    # A run that stopped early stays stopped: resuming it only writes what a kill left unwritten.
+    stopped_early = content["loop"]["status"] == "stopped_early"
+    state.status, state.stop = ("stopped_early", True) if stopped_early else ("running", False)
     saved_callbacks = content["callbacks"]
     for key, cb in keyed_by_class(callbacks).items():
         if key in saved_callbacks:
