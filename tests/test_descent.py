@@ -192,9 +192,8 @@ def test_formulas_are_never_evaluated_as_python(tmp_path, write_config, monkeypa
 @pytest.mark.parametrize(
     "text, overrides, expected",
     [
-        (PARABOLOID, ['expression="x**2"'], "exactly one of the two"),
         (PARABOLOID.replace("function: paraboloid\n", ""), [], "exactly one of the two"),
-        (PARABOLOID, ["compare=[{type: sgd, lr: 0.1}]"], "give exactly one of optimizer"),
+        (PARABOLOID.replace("optimizer: {type: sgd, lr: 0.1}\n", ""), [], "give exactly one of optimizer"),
         (PARABOLOID, ["function=parabola"], 'no function called "parabola". Did you mean "paraboloid"?'),
         (PARABOLOID, ["function.a=3"], "unknown key function.a"),
         (PARABOLOID, ["start=[1, 2, 3]"], "start = [1, 2, 3] is not valid"),
@@ -326,3 +325,21 @@ def test_optimizers_config_momentum_and_adam_leave_sgd_behind_in_the_valley(tmp_
         "sgd lr=0.001 momentum=0.9",
         "adam lr=0.1",
     ]
+
+
+def test_a_training_config_given_to_descend_names_the_command_that_fits():
+    with pytest.raises(
+        ConfigError, match=r"is a config for `mgtrain train` \(it has data, loss, model, trainer\)"
+    ):
+        load_descent_config(CONFIGS / "linreg.yaml")
+
+
+def test_an_expression_override_replaces_the_files_function_and_compare_its_optimizer():
+    config = load_descent_config(
+        CONFIGS / "himmelblau.yaml",
+        ["expression=x**2 + y**2", "compare=[{type: sgd, lr: 0.1}, {type: adam, lr: 0.1}]"],
+    )
+    assert config.function is None and config.expression == "x**2 + y**2"
+    assert config.optimizer is None and [o.type for o in config.compare] == ["sgd", "adam"]
+    with pytest.raises(ConfigError, match="exactly one of the two"):  # both set by the user: both kept
+        load_descent_config(CONFIGS / "himmelblau.yaml", ["expression=x**2", "function=paraboloid"])

@@ -7,6 +7,7 @@ line, or the command-line override).
 """
 
 import functools
+import re
 import typing
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,7 +29,9 @@ from trainer.registry import Registry
 def load_config(path: str | Path, overrides: Sequence[str] = ()) -> Config:
     """Read, override and validate a training config file. Raises ConfigError with a message for the user."""
     # the sweep block is read by trainer.sweeps.space; a single run ignores it
-    config = load_validated(path, overrides, Config, COMPONENTS, ignore=("sweep",))
+    config = load_validated(
+        path, overrides, Config, COMPONENTS, ignore=("sweep",), other_command=DESCENT_KEYS
+    )
     problems = _unlogged_monitors(config, config._locations)
     if problems:
         raise ConfigError(_join(config._locations.path, problems))
@@ -42,22 +45,60 @@ def load_validated(
     components: dict[str, Registry],
     component_lists: dict[str, Registry] | None = None,
     ignore: tuple[str, ...] = (),
+    other_command: tuple[frozenset[str], str] | None = None,
 ):
     """Read `path`, apply the overrides and validate it against `schema`, whose keys named in
     `components` are each a component of that registry, and in `component_lists` a list of them;
-    top-level keys in `ignore` are left out."""
+    top-level keys in `ignore` are left out. `other_command` is (the top-level keys only another
+    command's configs have, that command), to point a config given to the wrong command to it."""
     path = Path(path)
     raw, lines = load_yaml(path)
     for key in ignore:
         raw.pop(key, None)
+    if other_command:
+        _refuse_other_commands_config(path, raw, *other_command)
     locations = Locations(path, lines)
     for text in overrides:
         _apply_override(raw, text, locations, components)
-    raw.setdefault("name", path.stem)
+    _drop_replaced_alternatives(raw, locations, schema)
+    raw.setdefault("name", _name_from_file(path))
     config = _validate(raw, locations, path.resolve().parent, schema, components, component_lists or {})
     config._source = path
     config._locations = locations
     return config
+
+
+# the top-level keys of each kind of config that the other kind lacks, and the command that runs it
+DESCENT_KEYS = (frozenset({"function", "expression", "start", "compare", "steps"}), "descend")
+TRAINING_KEYS = (frozenset({"data", "model", "loss", "trainer", "metrics"}), "train")
+
+
+def _refuse_other_commands_config(path: Path, raw: dict, keys: frozenset[str], command: str) -> None:
+    """A descent config given to train (or the reverse) is one clear sentence, not a list of every
+    key; a single such key is more likely a slip, reported as an unknown key."""
+    foreign = sorted(keys & raw.keys())
+    if len(foreign) >= 2:
+        raise ConfigError(
+            f"config {path} is a config for `mgtrain {command}` (it has {', '.join(foreign)}), not for this "
+            f"command: run it with `mgtrain {command} {path}` (or python scripts/{command}.py)."
+        )
+
+
+def _name_from_file(path: Path) -> str:
+    """The run's name when the config gives none: the file's name made fit for a folder
+    (`my config.yaml` -> my_config), since the user never wrote a name to be refused."""
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", path.stem).strip("._-")[:64]
+    return name or "run"
+
+
+def _drop_replaced_alternatives(raw: dict, locations: Locations, schema) -> None:
+    """An override that sets one of a set of alternative keys (`expression=` where the file says
+    `function:`) replaces the others the file sets, so the user need not write `function=null` too."""
+    overridden = {keys[0] for keys in locations.overrides}
+    for group in schema.ALTERNATIVES:
+        if group & overridden:
+            for key in group - overridden:
+                raw.pop(key, None)
 
 
 def _apply_override(raw: dict, text: str, locations: Locations, components: dict[str, Registry]) -> None:
@@ -125,12 +166,42 @@ def _validate(
     try:
         config = schema.model_validate(raw, context={"base_dir": base_dir})
     except pydantic.ValidationError as error:
+        if _whole_floats_to_ints(raw, error.errors()):  # `epochs: 1e3` means 1000: read it so, once
+            return _validate(raw, locations, base_dir, base, components, component_lists)
         problems += [_describe(schema, issue, locations, signatures) for issue in error.errors()]
     if (
         problems
     ):  # (a component with an unknown type was validated as Any, so its problem is only in this list)
         raise ConfigError(_join(locations.path, problems))
     return config
+
+
+def _whole_floats_to_ints(raw: dict, issues: list[ErrorDetails]) -> bool:
+    """Replace in `raw` each whole float (1e3, 5.0) given where an integer is expected by that integer;
+    False when there was none (so a second validation is only ever tried once)."""
+    changed = False
+    for issue in issues:
+        value = issue.get("input")
+        if issue["type"] != "int_type" or not isinstance(value, float) or not value.is_integer():
+            continue
+        parent, key, node = None, None, raw
+        for part in issue["loc"]:  # the loc may end in a tag of a union's member (`int`): stop at the value
+            if node is value:
+                break
+            parent, key, node = node, part, _item(node, part)
+        if node is value and isinstance(parent, dict | list):
+            parent[key] = int(value)
+            changed = True
+    return changed
+
+
+def _item(node, part):
+    """node[part] for a mapping or a sequence, None when there is no such item."""
+    if isinstance(node, dict):
+        return node.get(part)
+    if isinstance(node, list | tuple) and isinstance(part, int) and 0 <= part < len(node):
+        return node[part]
+    return None
 
 
 def _unlogged_monitors(config: Config, locations: Locations) -> list[str]:
@@ -198,8 +269,11 @@ def _describe(
     signature = signatures.get(loc[:-1], "")  # an option of a user's own class: show its signature
     if kind == "extra_forbidden":
         allowed = _fields_at(schema, loc[:-1])
+        hint = did_you_mean(loc[-1], allowed) or did_you_mean(
+            loc[-1], _section_keys(schema, loc[:-1], loc[-1])
+        )
         return (
-            f"{where}: unknown key {dotted}.{did_you_mean(loc[-1], allowed)} "
+            f"{where}: unknown key {dotted}.{hint} "
             f"The keys allowed there are: {', '.join(allowed) or 'none'}.{signature}"
         )
     if kind == "missing":
@@ -235,6 +309,19 @@ def _fields_at(schema, loc) -> list[str]:
     for part in loc:
         schema, _ = _child(schema, part)
     return list(getattr(schema, "model_fields", {}))
+
+
+def _section_keys(schema, loc, key) -> list[str]:
+    """`trainer.epochs` for `epochs` written one level too high: the sections under `loc` that have `key`."""
+    for part in loc:
+        schema, _ = _child(schema, part)
+    sections = getattr(schema, "model_fields", {})
+    found = []
+    for section, info in sections.items():
+        for annotation in (info.annotation, *typing.get_args(info.annotation)):  # also `Section | None`
+            if key in getattr(annotation, "model_fields", {}):
+                found.append(".".join(map(str, (*loc, section, key))))
+    return found
 
 
 def _range(schema, loc, violated: dict) -> str:
