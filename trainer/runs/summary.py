@@ -36,12 +36,18 @@ def summarize(config, experiment, state, folder, seconds, callbacks: RunCallback
         else None,
         "divergence": callbacks.guard.message if diverged else None,
         # a diverged run has its own explanation (divergence); the others get advice about the learning rate
-        "warnings": []
-        if diverged
-        else diagnostics.learning_rate_warnings(
-            [logs["train_loss"] for logs in state.history], config.optimizer.options().get("lr")
-        ),
+        "warnings": [] if diverged else _warnings(config, state),
     }
     test_split = None if diverged else experiment.splits.test  # a diverged model is not scored
     summary |= final_scores(experiment.metrics, experiment.task, experiment.model, state.history, test_split)
     return summary | report.linear_model_facts(experiment)
+
+
+def _warnings(config, state) -> list[str]:
+    """Advice about the learning rate, and about overfitting unless early stopping already acted on it."""
+    train = [logs["train_loss"] for logs in state.history]
+    found = diagnostics.learning_rate_warnings(train, config.optimizer.options().get("lr"))
+    val = [logs.get("val_loss") for logs in state.history]
+    if state.status != "stopped_early" and None not in val:
+        found += diagnostics.overfitting_warnings(train, val)
+    return found
