@@ -26,6 +26,26 @@ def test_last_checkpoint_scores_as_the_summary_says(logreg_run):
     assert result["loss"] == pytest.approx(logreg_run.summary["test_loss"], rel=1e-12)
 
 
+def test_the_summary_names_the_best_checkpoints_scores_which_evaluate_reproduces(logreg_run):
+    summary, best = logreg_run.summary, logreg_run.summary["best"]
+    result = trainer.load_run(logreg_run.folder).evaluate()  # the best checkpoint, by default
+    assert result["checkpoint"] == "best"
+    assert result["accuracy"] == best["test_accuracy"] and result["f1"] == best["test_f1"]
+    assert result["loss"] == pytest.approx(best["test_loss"], rel=1e-12)
+    # its epoch, always there (not only after early stopping), and that epoch's validation scores
+    assert summary["status"] == "completed" and summary["best_epoch"] == best["epoch"]
+    at_best = logreg_run.history[best["epoch"] - 1]
+    assert (
+        best["val_loss"]
+        == at_best["val_loss"]
+        == best["value"]
+        == min(h["val_loss"] for h in logreg_run.history)
+    )
+    assert best["val_accuracy"] == at_best["val_accuracy"] and best["train_loss"] == at_best["train_loss"]
+    if best["epoch"] != len(logreg_run.history):  # the last parameters are another model: scored apart
+        assert summary["test_loss"] != best["test_loss"]
+
+
 def test_predict_takes_rows_in_the_datas_own_units(tmp_path, write_config):
     run = trainer.train(write_config(), runs_dir=tmp_path)
     loaded = trainer.load_run(run.folder)
