@@ -5,7 +5,6 @@ run.predict(X)          # class labels, or values, for rows in the data's own un
 run.evaluate()          # {"split": "test", "loss": ..., "accuracy": ...}
 """
 
-import csv
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +13,7 @@ import numpy as np
 
 from trainer.config.load import load_config
 from trainer.config.schema import COMPONENTS, Config
+from trainer.data.user_files import read_table
 from trainer.errors import UserError, did_you_mean
 from trainer.files import write_atomically
 from trainer.nn.metrics import predict as raw_outputs
@@ -123,7 +123,7 @@ def read_rows(run: LoadedRun, source: str) -> tuple[np.ndarray, np.ndarray | Non
     or a data block in YAML (`diabetes`, `{type: csv, path: ..., target: ...}`), all of its rows."""
     dataset = run.experiment.splits.dataset
     if source.endswith(".csv"):
-        return (*_csv_rows(Path(source), dataset), source)
+        return (*_csv_rows(Path(source), run), source)
     import yaml
 
     try:
@@ -149,23 +149,23 @@ def read_rows(run: LoadedRun, source: str) -> tuple[np.ndarray, np.ndarray | Non
     return other.X, other.y, block["type"]
 
 
-def _csv_rows(path: Path, dataset) -> tuple[np.ndarray, np.ndarray | None]:
+def _csv_rows(path: Path, run: LoadedRun) -> tuple[np.ndarray, np.ndarray | None]:
     if not path.is_file():
         raise UserError(f"--data {path}: the file does not exist.")
-    with open(path, newline="", encoding="utf-8") as file:
-        rows = list(csv.reader(file))
-    header = [name.strip() for name in rows[0]] if rows else []
+    dataset = run.experiment.splits.dataset
+    encoding = run.config.data.options().get("encoding", "utf-8")  # a CSV run's files share theirs
+    header, body = read_table(path, encoding, what="--data")
     missing = [name for name in dataset.feature_names if name not in header]
     if missing:
         raise UserError(
             f"--data {path} lacks the feature column{'s' * (len(missing) > 1)} {', '.join(missing)}.{did_you_mean(missing[0], header)} Its columns: {', '.join(header)}."
         )
     try:
-        X = np.array([[float(row[header.index(name)]) for name in dataset.feature_names] for row in rows[1:]])
-        target = dataset.target_names[0] if dataset.task == "regression" else "label"
+        X = np.array([[float(row[header.index(name)]) for name in dataset.feature_names] for row in body])
+        target = dataset.target_names[0] if dataset.task == "regression" else dataset.target_column or "label"
         if target not in header:
             return X, None
-        column = [row[header.index(target)] for row in rows[1:]]
+        column = [row[header.index(target)].strip() for row in body]
         if dataset.task == "regression":
             return X, np.array([float(cell) for cell in column]).reshape(-1, 1)
         return X, np.array([dataset.target_names.index(cell) for cell in column])
