@@ -166,8 +166,12 @@ def test_class_names_from_a_csv_reach_the_predictions_of_evaluate(tmp_path):
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     predictions = (tmp_path / "p.csv").read_text().splitlines()
-    assert predictions[0] == "row,target,prediction" and predictions[1].split(",")[1] == names[0]
-    assert {line.split(",")[2] for line in predictions[1:]} == {"yes", "no"}
+    assert predictions[0] == "row,target,prediction,p_no,p_yes" and predictions[1].split(",")[1] == names[0]
+    cells = [line.split(",") for line in predictions[1:]]
+    assert {row[2] for row in cells} == {"yes", "no"}
+    for row in cells:  # each row's probabilities add up to one, and the predicted class has the larger
+        p_no, p_yes = float(row[3]), float(row[4])
+        assert p_no + p_yes == pytest.approx(1, abs=1e-5) and (p_yes > p_no) == (row[2] == "yes")
 
 
 @pytest.mark.parametrize("command", ["train", "gradcheck", "evaluate"])

@@ -70,8 +70,8 @@ def test_evaluate_command_writes_predictions_and_scores(logreg_run, tmp_path):
     result = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     lines = (tmp_path / "p.csv").read_text().splitlines()
-    assert lines[0] == "row,target,prediction" and len(lines) == 1 + 114
-    assert set(lines[1].split(",")[1:]) <= {"malignant", "benign"}
+    assert lines[0] == "row,target,prediction,p_malignant,p_benign" and len(lines) == 1 + 114
+    assert set(lines[1].split(",")[1:3]) <= {"malignant", "benign"}
     scores = json.loads((logreg_run.folder / "evaluation-test.json").read_text())
     assert scores["rows"] == 114 and "accuracy" in result.stdout
 
@@ -83,6 +83,27 @@ def test_evaluate_on_a_csv_file(tmp_path):
     assert X.shape == (220, 2) and y.shape == (220, 1)
     result = loaded.evaluate(data=(X, y))
     assert result["rows"] == 220 and 0.5 < result["r2"] <= 1
+
+
+def test_each_data_file_evaluated_gets_its_own_predictions_and_scores(tmp_path):
+    run = trainer.train(CONFIGS / "linreg_csv.yaml", ["trainer.epochs=2"], runs_dir=tmp_path)
+    rows = (ROOT / "data" / "grunfeld.csv").read_text().splitlines()
+    for name, part in [("first half", rows[:111]), ("second", rows[:1] + rows[111:])]:
+        (tmp_path / f"{name}.csv").write_text("\n".join(part) + "\n")
+        command = [
+            sys.executable,
+            "-m",
+            "trainer",
+            "evaluate",
+            str(run.folder),
+            "--data",
+            str(tmp_path / f"{name}.csv"),
+        ]
+        result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr
+    for label, count in [("data-first_half", 110), ("data-second", 110)]:
+        assert len((run.folder / f"predictions-{label}.csv").read_text().splitlines()) == 1 + count
+        assert json.loads((run.folder / f"evaluation-{label}.json").read_text())["rows"] == count
 
 
 def test_evaluate_refuses_a_folder_that_is_not_a_run(tmp_path):

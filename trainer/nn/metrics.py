@@ -43,6 +43,15 @@ def predicted_classes(outputs: np.ndarray) -> np.ndarray:
     return outputs.argmax(axis=1)
 
 
+def class_probabilities(outputs: np.ndarray) -> np.ndarray:
+    """(N, classes) probabilities from the logits: sigmoid of one logit as [1 - p, p], else softmax."""
+    if outputs.ndim == 1 or outputs.shape[1] == 1:
+        positive = np.exp(-np.logaddexp(0, -outputs.reshape(-1)))  # sigmoid, without overflow
+        return np.column_stack([1 - positive, positive])
+    shifted = np.exp(outputs - outputs.max(axis=1, keepdims=True))
+    return shifted / shifted.sum(axis=1, keepdims=True)
+
+
 def score(names: list[str], task: str, model, split) -> dict[str, float]:
     """{name: value} of each metric on a split (X, y)."""
     import sklearn.metrics
