@@ -56,6 +56,8 @@ def test_sweep_folder_holds_the_trials_and_summaries_best_first(pool_sweep, tmp_
     assert sorted(path.name for path in folder.iterdir()) == sorted(
         [*IDS, "sweep.yaml", "summary.csv", "summary.md", "curves.png"]
     )
+    width = int.from_bytes((folder / "curves.png").read_bytes()[16:20], "big")
+    assert width > 8 * 110  # the legend beside the axes is in the picture, not cut off at its edge
     asked = yaml.safe_load((folder / "sweep.yaml").read_text())
     assert asked["grid"] == {"optimizer.lr": [0.02, 0.2], "trainer.batch_size": [16, 64]} and asked[
         "config"
