@@ -195,3 +195,17 @@ def test_a_non_utf8_csv_is_a_clear_error_in_every_command(tmp_path, command):
     assert "d.csv, line 8: byte b'\\xff' is not utf-8 text" in result.stderr
     if command == "train":
         assert not (tmp_path / "runs").exists()  # no run folder left behind
+
+
+def test_gradcheck_with_nan_in_the_data_names_the_cell(tmp_path):
+    (tmp_path / "d.csv").write_text("a,b,y\n" + rows(6, lambda i: i + 0.5) + "1,nan,2.5\n")
+    (tmp_path / "c.yaml").write_text(
+        "data: {type: csv, path: d.csv, target: y, val_fraction: 0.25}\nmodel: linear\nloss: mse\n"
+        "optimizer: {type: sgd, lr: 0.1}\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "trainer", "gradcheck", str(tmp_path / "c.yaml")],
+        capture_output=True, text=True, timeout=120, cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "d.csv, line 8, column \"b\": 'nan' is not a finite number" in result.stderr
