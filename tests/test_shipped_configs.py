@@ -24,6 +24,7 @@ def reaches(summary, key, target):
 
 # the training configs (a descent config has no `data:`); the exercise's is in tests/test_students_code.py
 TRAINING = sorted(path.stem for path in CONFIGS.glob("*.yaml") if "data" in yaml.safe_load(path.read_text()))
+DESCENT = sorted(path.stem for path in CONFIGS.glob("*.yaml") if path.stem not in TRAINING)
 
 # run at their full budget by the quick tests here, which check them for warnings too
 FULL_IN_QUICK_TESTS = {name for name, overrides, *_ in TARGETS if not overrides} | {"linreg_csv"}
@@ -64,3 +65,12 @@ def test_linreg_csv_approaches_the_least_squares_solution_with_no_warning(tmp_pa
     solution = run.summary["least_squares"]
     assert solution["distance"] < 0.01 * abs(solution["weights"][0])
     assert run.summary["test_r2"] >= 0.8
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("name", DESCENT)
+def test_every_shipped_descent_config_runs_with_no_warning(tmp_path, name):
+    from trainer.teaching.descent.run import descend
+
+    run = descend(CONFIGS / f"{name}.yaml", runs_dir=tmp_path)  # a Python warning fails the test
+    assert (run.folder / "descent.png").exists() and all(descent.verdict for descent in run.descents)
