@@ -135,3 +135,35 @@ def test_csv_path_is_relative_to_the_config_and_must_exist(write_config, tmp_pat
     assert config.data.path == tmp_path / "d.csv"
     message = error_for(write_config(text.replace("d.csv", "missing.csv")))
     assert "data.path" in message and "missing.csv does not exist" in message
+
+
+@pytest.mark.parametrize(
+    "where, text, overrides",
+    [
+        ("command line", None, ["epochs=5"]),
+        ("file", "data: diabetes\nmodel: linear\nloss: mse\noptimizer: sgd\nepochs: 5\n", []),
+    ],
+)
+def test_epochs_one_level_too_high_points_to_trainer_epochs(write_config, where, text, overrides):
+    message = error_for(write_config(text) if text else write_config(), overrides)
+    assert 'unknown key epochs. Did you mean "trainer.epochs"?' in message
+
+
+@pytest.mark.parametrize("text", ["1e3", "1000.0"])
+def test_a_whole_number_written_as_a_float_is_accepted_as_an_integer(write_config, text):
+    config = load_config(write_config(), [f"trainer.epochs={text}", "model={type: mlp, hidden: [1e1, 2.0]}"])
+    assert config.trainer.epochs == 1000 and type(config.trainer.epochs) is int
+    assert config.model.hidden == [10, 2]
+    assert "trainer.epochs = 2.5 is not valid" in error_for(write_config(), ["trainer.epochs=2.5"])
+
+
+def test_a_file_name_unfit_for_a_folder_gives_a_name_that_is(write_config):
+    text = "data: diabetes\nmodel: linear\nloss: mse\noptimizer: {type: sgd, lr: 0.1}\n"
+    assert load_config(write_config(text, "my config (2).yaml")).name == "my_config_2"
+    assert load_config(write_config(text, "__.yaml")).name == "run"
+
+
+def test_a_descent_config_given_to_train_names_the_command_that_fits():
+    message = error_for(CONFIGS / "paraboloid.yaml")
+    assert "is a config for `mgtrain descend` (it has function, start, steps)" in message
+    assert "\n" not in message  # one sentence, not a list of every key

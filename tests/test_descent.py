@@ -1,5 +1,7 @@
 import builtins
 import csv
+import math
+import re
 
 import mygrad as mg
 import numpy as np
@@ -173,9 +175,8 @@ def test_formulas_are_never_evaluated_as_python(tmp_path, write_config, monkeypa
 @pytest.mark.parametrize(
     "text, overrides, expected",
     [
-        (PARABOLOID, ['expression="x**2"'], "exactly one of the two"),
         (PARABOLOID.replace("function: paraboloid\n", ""), [], "exactly one of the two"),
-        (PARABOLOID, ["compare=[{type: sgd, lr: 0.1}]"], "give exactly one of optimizer"),
+        (PARABOLOID.replace("optimizer: {type: sgd, lr: 0.1}\n", ""), [], "give exactly one of optimizer"),
         (PARABOLOID, ["function=parabola"], 'no function called "parabola". Did you mean "paraboloid"?'),
         (PARABOLOID, ["function.a=3"], "unknown key function.a"),
         (PARABOLOID, ["start=[1, 2, 3]"], "start = [1, 2, 3] is not valid"),
@@ -272,9 +273,9 @@ def test_derivative_config_shows_the_slope_of_a_function_of_x(tmp_path):
 def test_verdicts_for_a_saddle(tmp_path, write_config):
     text = "function: saddle\nstart: [3, 0]\noptimizer: {type: sgd, lr: 0.1}\nsteps: 50\n"
     on_the_ridge = descend(write_config(text), runs_dir=tmp_path).descents[0]
-    assert on_the_ridge.verdict.startswith("converged") and on_the_ridge.rows[-1].f == pytest.approx(
-        0, abs=1e-8
-    )
+    assert on_the_ridge.rows[-1].f == pytest.approx(0, abs=1e-8)  # the gradient vanished, but
+    assert on_the_ridge.verdict.startswith("a saddle point, not a minimum")  # f curves down along y
+    assert "eigenvalues are -2, 2" in on_the_ridge.verdict
     escaping = descend(write_config(text), ["start=[3, 0.001]"], runs_dir=tmp_path).descents[0]
     assert escaping.verdict.startswith("still going downhill") and escaping.rows[-1].f < -50
 
@@ -307,3 +308,57 @@ def test_optimizers_config_momentum_and_adam_leave_sgd_behind_in_the_valley(tmp_
         "sgd lr=0.001 momentum=0.9",
         "adam lr=0.1",
     ]
+
+
+def test_a_training_config_given_to_descend_names_the_command_that_fits():
+    with pytest.raises(
+        ConfigError, match=r"is a config for `mgtrain train` \(it has data, loss, model, trainer\)"
+    ):
+        load_descent_config(CONFIGS / "linreg.yaml")
+
+
+def test_an_expression_override_replaces_the_files_function_and_compare_its_optimizer():
+    config = load_descent_config(
+        CONFIGS / "himmelblau.yaml",
+        ["expression=x**2 + y**2", "compare=[{type: sgd, lr: 0.1}, {type: adam, lr: 0.1}]"],
+    )
+    assert config.function is None and config.expression == "x**2 + y**2"
+    assert config.optimizer is None and [o.type for o in config.compare] == ["sgd", "adam"]
+    with pytest.raises(ConfigError, match="exactly one of the two"):  # both set by the user: both kept
+        load_descent_config(CONFIGS / "himmelblau.yaml", ["expression=x**2", "function=paraboloid"])
+
+
+@pytest.mark.parametrize(
+    "steps, expected", [(500, "slow: near a minimum but not at it"), (3000, "converged")]
+)
+def test_a_point_in_rosenbrocks_flat_valley_is_converged_only_when_the_minimum_is_close(
+    tmp_path, steps, expected
+):
+    run = descend(
+        CONFIGS / "optimizers.yaml", [f"steps={steps}", "compare=[{type: sgd, lr: 0.001, momentum: 0.9}]"],
+        runs_dir=tmp_path,
+    )  # fmt: skip
+    descent = run.descents[0]
+    assert descent.verdict.startswith(expected)
+    if (
+        steps == 500
+    ):  # f = 0.0044 and a tiny gradient, yet (1, 1) is about 0.14 away: the verdict says how far
+        last = descent.rows[-1]
+        far = math.hypot(1 - last.x, 1 - last.y)
+        estimate = float(re.search(r"about ([0-9.e-]+) further on", descent.verdict).group(1))
+        assert last.f < 0.01 and estimate == pytest.approx(far, rel=0.2)
+
+
+@pytest.mark.filterwarnings("error")  # matplotlib's overflow warning included
+def test_a_huge_learning_rate_leaves_f_drawn_up_to_where_it_leaves_the_plot(tmp_path, monkeypatch):
+    import trainer.teaching.descent.plots as descent_plots
+
+    figures = []
+    monkeypatch.setattr(descent_plots, "save", lambda figure, path: figures.append(figure))
+    run = descend(CONFIGS / "paraboloid.yaml", ["optimizer.lr=1e6"], runs_dir=tmp_path)
+    assert run.descents[0].verdict.startswith("diverged")
+    f_axes = next(axes for axes in figures[0].axes if axes.get_title() == "f at each step")
+    low, high = f_axes.get_ylim()
+    assert high == 25 * descent_plots.F_CEILING
+    f = f_axes.get_lines()[0].get_ydata()
+    assert low <= f[0] == 25 <= high and f[1] > high  # the start in view, and the line leaving it at the top

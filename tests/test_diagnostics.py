@@ -8,7 +8,7 @@ import pytest
 
 import trainer
 from trainer.contracts import Callback
-from trainer.training.diagnostics import learning_rate_warnings
+from trainer.training.diagnostics import learning_rate_warnings, overfitting_warnings
 
 
 class LastStepSpy(Callback):
@@ -77,8 +77,74 @@ def test_diagnostics_are_off_by_default(tmp_path, write_config):
         ),
         ([10, 9, float("nan"), 7], 2.0, "became nan: the steps are far too large; try lr 0.2."),
         ([10, 20, 50], 1.0, None),  # too few epochs to judge
+        ([1.0, 1e-3, 1e-9, 1e-15, 1e-21, 1e-25, 1e-28, 1e-30], 0.1, None),  # exact data: at the minimum
+        (
+            [3270, 3193, 3116, 3041, 2968, 2896, 2826, 2759, 2690, 2626, 2564, 2499, 2438, 2379],
+            0.05,
+            "barely learns: the training loss fell only 27% in 14 epochs (from 3270 to 2379). The steps are too "
+            "small to get far; try lr 0.5, or train longer.",
+        ),  # adam on linreg: each step moves a weight by about lr, and the weights are ~50
+        (
+            # the spiral: one spike and small rises near the floor, after falling 70-fold
+            [
+                1.04,
+                0.69,
+                0.30,
+                0.16,
+                0.11,
+                0.094,
+                0.063,
+                0.056,
+                0.054,
+                0.037,
+                0.041,
+                0.030,
+                0.027,
+                0.033,
+                0.137,
+            ]
+            + [
+                0.042,
+                0.022,
+                0.029,
+                0.019,
+                0.025,
+                0.018,
+                0.022,
+                0.015,
+                0.019,
+                0.016,
+                0.022,
+                0.014,
+                0.017,
+                0.015,
+            ],
+            0.01,
+            None,
+        ),
+        (
+            # a noisy plateau that a schedule lowering the lr quiets at the end: settled, not stuck
+            [32500, 10535, 8933, 8872, 8652, 8488, 8815, 8702, 8750, 8741, 8548, 8425, 8612, 8605, 8599, 8517]
+            + [8462, 8562, 8406, 8609, 8469, 8471, 8524, 8410, 8284, 8326, 8369, 8314, 8241, 8290, 8273, 8273]
+            + [8246, 8231, 8230, 8218, 8204, 8202, 8199, 8197],
+            0.05,
+            None,
+        ),
     ],
-    ids=["calm", "oscillating", "growing", "noisy plateau", "settled", "still falling", "nan", "short"],
+    ids=[
+        "calm",
+        "oscillating",
+        "growing",
+        "noisy plateau",
+        "settled",
+        "still falling",
+        "nan",
+        "short",
+        "exhausted",
+        "barely",
+        "spiral",
+        "scheduled plateau",
+    ],
 )
 def test_learning_rate_warnings_name_the_problem_and_an_lr_to_try(losses, lr, expected):
     warnings = learning_rate_warnings(losses, lr)
@@ -86,6 +152,38 @@ def test_learning_rate_warnings_name_the_problem_and_an_lr_to_try(losses, lr, ex
         assert warnings == []
     else:
         assert len(warnings) == 1 and expected in warnings[0]
+
+
+MLP_DIGITS_VAL = [0.99, 0.385, 0.358, 0.340, 0.317, 0.318, 0.3075, 0.314, 0.316, 0.324, 0.327, 0.333, 0.332]
+MLP_DIGITS_VAL += [0.339, 0.339, 0.344, 0.347, 0.352, 0.354, 0.351, 0.353, 0.351, 0.350, 0.351, 0.351]
+
+
+def test_a_validation_loss_climbing_while_the_training_loss_falls_is_overfitting():
+    train = list(np.geomspace(2.1, 0.014, len(MLP_DIGITS_VAL)))
+    (warning,) = overfitting_warnings(train, MLP_DIGITS_VAL)
+    assert (
+        "the model overfits: the validation loss rose from 0.31" in warning and "Stop near epoch 7" in warning
+    )
+    assert overfitting_warnings(train, sorted(MLP_DIGITS_VAL, reverse=True)) == []  # falling: fine
+    assert overfitting_warnings(list(reversed(train)), MLP_DIGITS_VAL) == []  # both rise: another problem
+    # a flat validation loss whose epoch-to-epoch noise is larger than its drift (the spiral's)
+    noisy = [0.09, 0.07, 0.055, 0.07, 0.085, 0.06, 0.075, 0.065, 0.09, 0.058, 0.08, 0.072, 0.088, 0.066]
+    assert overfitting_warnings(train[: len(noisy)], noisy) == []
+
+
+def test_overfitting_warns_in_the_summary_unless_early_stopping_acted(tmp_path, write_config):
+    config = write_config(
+        "name: overfit\nseed: 0\ndata: {type: moons, n_samples: 60, noise: 0.4, val_fraction: 0.5}\n"
+        "model: {type: mlp, hidden: [64, 64]}\nloss: cross_entropy\noptimizer: {type: adam, lr: 0.02}\n"
+        "trainer: {epochs: 60, batch_size: 10}\n"
+    )
+    run = trainer.train(config, runs_dir=tmp_path)
+    assert any("the model overfits" in warning for warning in run.summary["warnings"]), run.summary[
+        "warnings"
+    ]
+    stopped = trainer.train(config, ["trainer.early_stopping={patience: 5}"], runs_dir=tmp_path)
+    assert stopped.summary["status"] == "stopped_early"
+    assert not any("overfits" in warning for warning in stopped.summary["warnings"])
 
 
 def test_an_oscillating_run_warns_in_the_summary_and_the_report(tmp_path):

@@ -1,6 +1,8 @@
 """A finished run loaded again: predictions, scores, and the evaluate command."""
 
 import json
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -25,6 +27,26 @@ def test_last_checkpoint_scores_as_the_summary_says(logreg_run):
     assert result["loss"] == pytest.approx(logreg_run.summary["test_loss"], rel=1e-12)
 
 
+def test_the_summary_names_the_best_checkpoints_scores_which_evaluate_reproduces(logreg_run):
+    summary, best = logreg_run.summary, logreg_run.summary["best"]
+    result = trainer.load_run(logreg_run.folder).evaluate()  # the best checkpoint, by default
+    assert result["checkpoint"] == "best"
+    assert result["accuracy"] == best["test_accuracy"] and result["f1"] == best["test_f1"]
+    assert result["loss"] == pytest.approx(best["test_loss"], rel=1e-12)
+    # its epoch, always there (not only after early stopping), and that epoch's validation scores
+    assert summary["status"] == "completed" and summary["best_epoch"] == best["epoch"]
+    at_best = logreg_run.history[best["epoch"] - 1]
+    assert (
+        best["val_loss"]
+        == at_best["val_loss"]
+        == best["value"]
+        == min(h["val_loss"] for h in logreg_run.history)
+    )
+    assert best["val_accuracy"] == at_best["val_accuracy"] and best["train_loss"] == at_best["train_loss"]
+    if best["epoch"] != len(logreg_run.history):  # the last parameters are another model: scored apart
+        assert summary["test_loss"] != best["test_loss"]
+
+
 def test_predict_takes_rows_in_the_datas_own_units(tmp_path, write_config):
     run = trainer.train(write_config(), runs_dir=tmp_path)
     loaded = trainer.load_run(run.folder)
@@ -42,8 +64,8 @@ def test_evaluate_command_writes_predictions_and_scores(logreg_run, tmp_path):
     result = run_cli("evaluate", logreg_run.folder, "--output", tmp_path / "p.csv")
     assert result.returncode == 0, result.stderr
     lines = (tmp_path / "p.csv").read_text().splitlines()
-    assert lines[0] == "row,target,prediction" and len(lines) == 1 + 114
-    assert set(lines[1].split(",")[1:]) <= {"malignant", "benign"}
+    assert lines[0] == "row,target,prediction,p_malignant,p_benign" and len(lines) == 1 + 114
+    assert set(lines[1].split(",")[1:3]) <= {"malignant", "benign"}
     scores = json.loads((logreg_run.folder / "evaluation-test.json").read_text())
     assert scores["rows"] == 114 and "accuracy" in result.stdout
 
@@ -55,6 +77,27 @@ def test_evaluate_on_a_csv_file(tmp_path):
     assert X.shape == (220, 2) and y.shape == (220, 1)
     result = loaded.evaluate(data=(X, y))
     assert result["rows"] == 220 and 0.5 < result["r2"] <= 1
+
+
+def test_each_data_file_evaluated_gets_its_own_predictions_and_scores(tmp_path):
+    run = trainer.train(CONFIGS / "linreg_csv.yaml", ["trainer.epochs=2"], runs_dir=tmp_path)
+    rows = (ROOT / "data" / "grunfeld.csv").read_text().splitlines()
+    for name, part in [("first half", rows[:111]), ("second", rows[:1] + rows[111:])]:
+        (tmp_path / f"{name}.csv").write_text("\n".join(part) + "\n")
+        command = [
+            sys.executable,
+            "-m",
+            "trainer",
+            "evaluate",
+            str(run.folder),
+            "--data",
+            str(tmp_path / f"{name}.csv"),
+        ]
+        result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr
+    for label, count in [("data-first_half", 110), ("data-second", 110)]:
+        assert len((run.folder / f"predictions-{label}.csv").read_text().splitlines()) == 1 + count
+        assert json.loads((run.folder / f"evaluation-{label}.json").read_text())["rows"] == count
 
 
 def test_evaluate_refuses_a_folder_that_is_not_a_run(tmp_path):

@@ -1,6 +1,8 @@
 """Losses and models beyond their conformance (tests/test_conformance_losses.py, _models.py): extreme
 logits, penalties, initialization, dropout's scaling, and a reproducible run."""
 
+import warnings
+
 import mygrad as mg
 import numpy as np
 import pytest
@@ -25,6 +27,15 @@ def test_bce_is_finite_and_exact_for_huge_logits():
     # confident and right: ~e^-80 each; confident and wrong: the logit's size (60)
     assert value.item() == pytest.approx((60 + 60) / 4, rel=1e-12)
     assert np.allclose(logits.grad[:, 0], np.array([0.0, 0.0, -1.0, 1.0]) / 4, atol=1e-20)
+
+
+def test_bce_on_logits_that_overflow_exp_warns_nothing():
+    logits = mg.tensor(np.array([[-1000.0], [1000.0], [-800.0]]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # MyGrad's logaddexp warned "overflow encountered in exp" here
+        value = loss("bce")(logits, np.array([1, 0, 0]))
+        value.backward()
+    assert value.item() == pytest.approx(2000 / 3) and np.allclose(logits.grad[:, 0], [-1 / 3, 1 / 3, 0])
 
 
 def test_regularization_penalizes_weights_not_biases():

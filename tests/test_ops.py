@@ -4,7 +4,7 @@ import mygrad as mg
 import numpy as np
 import pytest
 
-from trainer.nn.ops import dense, mean_squared_error, relu, softmax_cross_entropy
+from trainer.nn.ops import dense, mean_squared_error, relu, softmax_cross_entropy, softplus
 
 rng = np.random.default_rng(3)
 
@@ -65,3 +65,14 @@ def test_relu_is_mygrads():
     fused, (fused_grad,) = gradients(relu, x)
     plain, (plain_grad,) = gradients(mg.nnet.relu, x)
     assert np.array_equal(fused, plain) and np.array_equal(fused_grad, plain_grad)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_softplus_matches_logaddexp_and_stays_finite_and_silent_for_huge_logits(dtype):
+    z = np.array([-1000.0, -30.0, -1.0, 0.0, 2.0, 1000.0], dtype=dtype)
+    with np.errstate(over="raise", divide="raise", invalid="raise"):  # an overflow anywhere fails the test
+        fused, (fused_grad,) = gradients(softplus, z)
+    weights = np.random.default_rng(0).normal(size=z.shape).astype(dtype)
+    sigmoid = 1 / (1 + np.exp(-z.astype(np.float64).clip(-500, 500)))
+    assert fused.dtype == dtype and np.allclose(fused, np.logaddexp(0, z.astype(np.float64)), rtol=1e-6)
+    assert fused_grad.dtype == dtype and np.allclose(fused_grad, weights * sigmoid, rtol=1e-5, atol=1e-30)

@@ -108,8 +108,7 @@ def test_a_metric_can_be_monitored_with_its_natural_direction(tmp_path, write_co
     ]
     run = trainer.train(write_config(IRIS), overrides, runs_dir=tmp_path)
     assert run.summary["status"] == "stopped_early" and len(run.history) < 30
-    assert run.summary["best"] == {
-        "monitor": "val_accuracy",
-        "mode": "max",
-        "value": max(h["val_accuracy"] for h in run.history),
-    }
+    best = max(h["val_accuracy"] for h in run.history)
+    assert (run.summary["best"]["monitor"], run.summary["best"]["mode"]) == ("val_accuracy", "max")
+    assert run.summary["best"]["value"] == run.summary["best"]["val_accuracy"] == best
+    assert run.summary["best_epoch"] == 1 + [h["val_accuracy"] for h in run.history].index(best)  # the first

@@ -30,7 +30,9 @@ def test_early_stopping_stops_and_restores_the_best_parameters(tmp_path, write_c
     val_losses = [logs["val_loss"] for logs in run.history]
     best_epoch = int(np.argmin(val_losses)) + 1
     assert summary["best_epoch"] == best_epoch and summary["stopped_epoch"] == best_epoch + 3
-    assert summary["best"] == {"monitor": "val_loss", "mode": "min", "value": min(val_losses)}
+    assert summary["best"]["monitor"] == "val_loss" and summary["best"]["mode"] == "min"
+    assert summary["best"]["value"] == summary["best"]["val_loss"] == min(val_losses)
+    assert summary["best"]["epoch"] == best_epoch
     best = checkpoint.load(run.folder / "checkpoints" / "best.npz")
     for restored, saved in zip(run.model.parameters, best["parameters"]):
         assert np.array_equal(restored.data, saved)

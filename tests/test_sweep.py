@@ -3,6 +3,7 @@ import json
 import math
 import os
 import shutil
+import tempfile
 import threading
 import time
 import tomllib
@@ -54,6 +55,8 @@ def test_sweep_folder_holds_the_trials_and_summaries_best_first(pool_sweep, tmp_
     assert sorted(path.name for path in folder.iterdir()) == sorted(
         [*IDS, "sweep.yaml", "summary.csv", "summary.md", "curves.png"]
     )
+    width = int.from_bytes((folder / "curves.png").read_bytes()[16:20], "big")
+    assert width > 8 * 110  # the legend beside the axes is in the picture, not cut off at its edge
     asked = yaml.safe_load((folder / "sweep.yaml").read_text())
     assert asked["grid"] == {"optimizer.lr": [0.02, 0.2], "trainer.batch_size": [16, 64]} and asked[
         "config"
@@ -95,9 +98,17 @@ def test_a_run_whose_loss_rises_to_1e283_still_draws_its_plot(write_config, tmp_
     assert 1e250 < run.summary["val_loss"] < math.inf and (run.folder / "loss.png").stat().st_size > 0
 
 
-@pytest.mark.slow  # a Dask cluster of two workers started
-def test_dask_local_cluster_gives_the_same_numbers_as_the_process_pool(pool_sweep, tmp_path):
+def test_dask_local_cluster_gives_the_same_numbers_as_the_process_pool_and_leaves_no_scratch_space(
+    pool_sweep, tmp_path, monkeypatch
+):
+    import dask
+
     config, pool_folder, _ = pool_sweep
+    # where Dask would put its dask-scratch-space by default, and where the sweep's own temporaries go
+    (dask_default := tmp_path / "dask-default").mkdir()
+    (temporaries := tmp_path / "temporaries").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporaries))
+    monkeypatch.setitem(dask.config.config, "temporary-directory", str(dask_default))
     status = sweep_main(
         [
             str(config),
@@ -119,6 +130,7 @@ def test_dask_local_cluster_gives_the_same_numbers_as_the_process_pool(pool_swee
     assert (
         read_csv(dask_folder / "summary.csv")[0]["trial"] == read_csv(pool_folder / "summary.csv")[0]["trial"]
     )
+    assert not list(dask_default.iterdir()) and not list(temporaries.iterdir())
 
 
 def test_resume_skips_finished_trials_and_reruns_the_others(pool_sweep, tmp_path):

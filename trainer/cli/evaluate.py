@@ -20,15 +20,22 @@ def run(argv: list[str]) -> int:
         help="other rows: a CSV with the feature columns (and the target), or a data block such as diabetes",
     )
     parser.add_argument(
-        "--output", metavar="CSV", help="where the predictions go (default: RUN_DIR/predictions-<split>.csv)"
+        "--output",
+        metavar="CSV",
+        help="where the predictions go (default: RUN_DIR/predictions-<split>.csv, or predictions-data-<name>.csv "
+        "for --data)",
     )
     args = parser.parse_args(argv)
 
-    from trainer.runs.evaluate import load_run, read_rows, save_evaluation
+    from trainer.runs.evaluate import data_label, load_run, read_rows, save_evaluation
 
     run = load_run(args.run, args.checkpoint)
-    data = read_rows(run, args.data)[:2] if args.data else None
-    X, y, name = run.rows(args.split, data)
+    if args.data:  # each file or block gets its own predictions-data-<name>.csv and evaluation-...json
+        *data, source = read_rows(run, args.data)
+        X, y, name = (*run.rows(data=data)[:2], data_label(source))
+    else:
+        data = None
+        X, y, name = run.rows(args.split)
     predictions = run.write_predictions(
         args.output or run.folder / f"predictions-{name}.csv", args.split, data
     )

@@ -8,6 +8,7 @@ line, or the command-line override).
 
 import copy
 import functools
+import re
 import typing
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -37,7 +38,15 @@ def load_config(source: ConfigSource, overrides: Overrides = (), *, from_python:
     if isinstance(source, Config) and not overrides:
         return source
     # the sweep block is read by trainer.sweeps.space; a single run ignores it
-    config = load_validated(source, overrides, Config, COMPONENTS, ignore=("sweep",), from_python=from_python)
+    config = load_validated(
+        source,
+        overrides,
+        Config,
+        COMPONENTS,
+        ignore=("sweep",),
+        from_python=from_python,
+        other_command=DESCENT_KEYS,
+    )
     problems = _unlogged_monitors(config, config._locations)
     if problems:
         raise ConfigError(_join(config._locations, problems))
@@ -52,20 +61,59 @@ def load_validated(
     component_lists: dict[str, Registry] | None = None,
     ignore: tuple[str, ...] = (),
     from_python: bool = False,
+    other_command: tuple[frozenset[str], str] | None = None,
 ):
     """Read `source`, apply the overrides and validate it against `schema`, whose keys named in
     `components` are each a component of that registry, and in `component_lists` a list of them;
-    top-level keys in `ignore` are left out."""
+    top-level keys in `ignore` are left out. `other_command` is (the top-level keys only another
+    command's configs have, that command), to point a config given to the wrong command to it."""
     raw, locations, base_dir, path = _read(source, from_python)
     for key in ignore:
         raw.pop(key, None)
+    if other_command:
+        _refuse_other_commands_config(path, raw, *other_command)
     for key, value, shown in _overrides(overrides, locations):
         _apply_override(raw, key, value, shown, locations, components)
-    raw.setdefault("name", path.stem if path else "run")
+    _drop_replaced_alternatives(raw, locations, schema)
+    raw.setdefault("name", _name_from_file(path) if path else "run")
     config = _validate(raw, locations, base_dir, schema, components, component_lists or {})
     config._source = path
     config._locations = locations
     return config
+
+
+# the top-level keys of each kind of config that the other kind lacks, and the command that runs it
+DESCENT_KEYS = (frozenset({"function", "expression", "start", "compare", "steps"}), "descend")
+TRAINING_KEYS = (frozenset({"data", "model", "loss", "trainer", "metrics"}), "train")
+
+
+def _refuse_other_commands_config(path: Path | None, raw: dict, keys: frozenset[str], command: str) -> None:
+    """A descent config given to train (or the reverse) is one clear sentence, not a list of every
+    key; a single such key is more likely a slip, reported as an unknown key."""
+    foreign = sorted(keys & raw.keys())
+    if len(foreign) >= 2:
+        named = f" {path}" if path else ""
+        raise ConfigError(
+            f"config{named} is a config for `mgtrain {command}` (it has {', '.join(foreign)}), not for this "
+            f"command: run it with `mgtrain {command}{named}` (or python scripts/{command}.py)."
+        )
+
+
+def _name_from_file(path: Path) -> str:
+    """The run's name when the config gives none: the file's name made fit for a folder
+    (`my config.yaml` -> my_config), since the user never wrote a name to be refused."""
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", path.stem).strip("._-")[:64]
+    return name or "run"
+
+
+def _drop_replaced_alternatives(raw: dict, locations: Locations, schema) -> None:
+    """An override that sets one of a set of alternative keys (`expression=` where the file says
+    `function:`) replaces the others the file sets, so the user need not write `function=null` too."""
+    overridden = {keys[0] for keys in locations.overrides}
+    for group in schema.ALTERNATIVES:
+        if group & overridden:
+            for key in group - overridden:
+                raw.pop(key, None)
 
 
 def raw_config(source: ConfigSource, overrides: Overrides = ()) -> dict:
@@ -195,10 +243,40 @@ def _validate(
     try:
         config = schema.model_validate(raw, context={"base_dir": base_dir})
     except pydantic.ValidationError as error:
+        if _whole_floats_to_ints(raw, error.errors()):  # `epochs: 1e3` means 1000: read it so, once
+            return _validate(raw, locations, base_dir, base, components, component_lists)
         problems += [_describe(schema, issue, locations, signatures) for issue in error.errors()]
     if problems:  # (a component with an unknown type was validated as Any, so its problem is only here)
         raise ConfigError(_join(locations, problems))
     return config
+
+
+def _whole_floats_to_ints(raw: dict, issues: list[ErrorDetails]) -> bool:
+    """Replace in `raw` each whole float (1e3, 5.0) given where an integer is expected by that integer;
+    False when there was none (so a second validation is only ever tried once)."""
+    changed = False
+    for issue in issues:
+        value = issue.get("input")
+        if issue["type"] != "int_type" or not isinstance(value, float) or not value.is_integer():
+            continue
+        parent, key, node = None, None, raw
+        for part in issue["loc"]:  # the loc may end in a tag of a union's member (`int`): stop at the value
+            if node is value:
+                break
+            parent, key, node = node, part, _item(node, part)
+        if node is value and isinstance(parent, dict | list):
+            parent[key] = int(value)
+            changed = True
+    return changed
+
+
+def _item(node, part):
+    """node[part] for a mapping or a sequence, None when there is no such item."""
+    if isinstance(node, dict):
+        return node.get(part)
+    if isinstance(node, list | tuple) and isinstance(part, int) and 0 <= part < len(node):
+        return node[part]
+    return None
 
 
 def _unlogged_monitors(config: Config, locations: Locations) -> list[str]:
@@ -266,8 +344,11 @@ def _describe(
     signature = signatures.get(loc[:-1], "")  # an option of a user's own class: show its signature
     if kind == "extra_forbidden":
         allowed = _fields_at(schema, loc[:-1])
+        hint = did_you_mean(loc[-1], allowed) or did_you_mean(
+            loc[-1], _section_keys(schema, loc[:-1], loc[-1])
+        )
         return (
-            f"{where}: unknown key {dotted}.{did_you_mean(loc[-1], allowed)} "
+            f"{where}: unknown key {dotted}.{hint} "
             f"The keys allowed there are: {', '.join(allowed) or 'none'}.{signature}"
         )
     if kind == "missing":
@@ -303,6 +384,19 @@ def _fields_at(schema, loc) -> list[str]:
     for part in loc:
         schema, _ = _child(schema, part)
     return list(getattr(schema, "model_fields", {}))
+
+
+def _section_keys(schema, loc, key) -> list[str]:
+    """`trainer.epochs` for `epochs` written one level too high: the sections under `loc` that have `key`."""
+    for part in loc:
+        schema, _ = _child(schema, part)
+    sections = getattr(schema, "model_fields", {})
+    found = []
+    for section, info in sections.items():
+        for annotation in (info.annotation, *typing.get_args(info.annotation)):  # also `Section | None`
+            if key in getattr(annotation, "model_fields", {}):
+                found.append(".".join(map(str, (*loc, section, key))))
+    return found
 
 
 def _range(schema, loc, violated: dict) -> str:

@@ -3,7 +3,7 @@ component blocks (data, model, loss, optimizer, schedule)."""
 
 import re
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 import pydantic
 from pydantic import Field
@@ -84,6 +84,8 @@ class RunConfig(pydantic.BaseModel):
     name: Annotated[str, pydantic.AfterValidator(_folder_name)]
     # installed packages whose modules `type: package.module:Name` may name (trainer.usercode)
     allow_modules: list[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]] = []
+    # sets of top-level keys of which a config gives one: an override setting one replaces the others
+    ALTERNATIVES: ClassVar[tuple[frozenset[str], ...]] = ()
 
     _source: Path | None = pydantic.PrivateAttr(default=None)
     _locations: "Locations | None" = pydantic.PrivateAttr(default=None)

@@ -80,19 +80,29 @@ class Dataset:
     target_names: list[str]  # regression: one name per output; classification: one per class
     truth: dict = field(default_factory=dict)  # e.g. the true weights of a synthetic data set
     task: Literal["regression", "classification"] = "regression"
+    target_column: str | None = None  # a CSV's column of class names (a regression's is target_names[0])
 
     @property
     def n_classes(self) -> int:
         return len(self.target_names)
 
 
-def classification(X, labels, feature_names=None, class_names=None) -> Dataset:
-    """A classification Dataset: labels become 0..K-1 (int64), names default to x0.. and the labels."""
-    classes, labels = np.unique(np.asarray(labels), return_inverse=True)
-    names = [str(name) for name in (class_names if class_names is not None else classes)]
+def classification(X, labels, feature_names=None, class_names=None, target_column=None) -> Dataset:
+    """A classification Dataset: labels (numbers or names) become 0..K-1 (int64) in sorted order, as
+    scikit-learn's LabelEncoder numbers them; class names default to the labels, features to x0.."""
+    from sklearn.preprocessing import LabelEncoder
+
+    encoder = LabelEncoder()
+    labels = encoder.fit_transform(np.asarray(labels).reshape(-1))
+    names = [str(name) for name in (class_names if class_names is not None else encoder.classes_)]
     features = list(feature_names) if feature_names is not None else [f"x{i}" for i in range(X.shape[1])]
     return Dataset(
-        np.asarray(X, dtype=np.float64), labels.astype(np.int64), features, names, task="classification"
+        np.asarray(X, dtype=np.float64),
+        labels.astype(np.int64),
+        features,
+        names,
+        task="classification",
+        target_column=target_column,
     )
 
 

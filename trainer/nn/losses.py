@@ -17,7 +17,7 @@ from pydantic import Field
 
 from trainer.contracts import Loss
 from trainer.errors import UserError
-from trainer.nn.ops import mean_squared_error, softmax_cross_entropy
+from trainer.nn.ops import mean_squared_error, softmax_cross_entropy, softplus
 from trainer.registry import Registry
 
 LOSSES = Registry("loss", plain_functions_are_entries=True)
@@ -100,13 +100,13 @@ def huber(delta: Annotated[float, Field(gt=0)] = 1.0):
 @built_in("bce", expects="binary")
 def bce():
     """Binary cross-entropy on a logit z and a label y in {0, 1}: log(1 + e^z) - y z, the same as
-    -[y log sigmoid(z) + (1 - y) log(1 - sigmoid(z))], but computed with logaddexp so that it stays
-    finite for any z (no log(0) when |z| is large)."""
+    -[y log sigmoid(z) + (1 - y) log(1 - sigmoid(z))], but computed as softplus(z) - y z so that it
+    and its gradient stay finite for any z (no log(0), no overflow when |z| is large)."""
 
     def binary_cross_entropy(prediction, target):
         logit = prediction[:, 0]
         labels = target.astype(logit.dtype)  # integer labels would promote a float32 loss to float64
-        return mg.mean(mg.logaddexp(logit.dtype.type(0), logit) - labels * logit)
+        return mg.mean(softplus(logit) - labels * logit)
 
     return binary_cross_entropy
 

@@ -44,11 +44,10 @@ def predicted_classes(outputs: np.ndarray) -> np.ndarray:
 
 
 def class_probabilities(outputs: np.ndarray) -> np.ndarray:
-    """(N, K) probabilities of each class: the sigmoid of one logit (as [1 - p, p]), or the softmax of
-    one logit per class (shifted by the row's largest logit, so no exp overflows)."""
+    """(N, classes) probabilities from the logits: sigmoid of one logit as [1 - p, p], else softmax."""
     if outputs.ndim == 1 or outputs.shape[1] == 1:
-        positive = 1.0 / (1.0 + np.exp(-outputs.reshape(-1)))
-        return np.column_stack([1.0 - positive, positive])
+        positive = np.exp(-np.logaddexp(0, -outputs.reshape(-1)))  # sigmoid, without overflow
+        return np.column_stack([1 - positive, positive])
     shifted = np.exp(outputs - outputs.max(axis=1, keepdims=True))
     return shifted / shifted.sum(axis=1, keepdims=True)
 

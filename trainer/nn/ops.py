@@ -89,3 +89,21 @@ class SoftmaxCrossEntropy(Operation):
 
 def softmax_cross_entropy(logits, labels) -> mg.Tensor:
     return mg.execute_op(SoftmaxCrossEntropy, logits, op_args=(np.asarray(labels),))
+
+
+class Softplus(Operation):
+    """log(1 + e^z), elementwise: mg.logaddexp(0, z), whose derivative MyGrad forms as 1 / (1 + e^-z)
+    and so overflows (a RuntimeWarning the user cannot act on) for a large negative logit. Here the
+    derivative, sigmoid(z), is e^(z - softplus(z)): the exponent is never positive, so it never overflows."""
+
+    def __call__(self, z):
+        self.variables = (z,)
+        self.out = np.logaddexp(z.data.dtype.type(0), z.data)
+        return self.out
+
+    def backward_var(self, grad, index, **kwargs):
+        return grad * np.exp(self.variables[0].data - self.out)
+
+
+def softplus(z) -> mg.Tensor:
+    return mg.execute_op(Softplus, z)

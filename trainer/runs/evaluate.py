@@ -5,7 +5,7 @@ run.predict(X)          # class labels, or values, for rows in the data's own un
 run.evaluate()          # {"split": "test", "loss": ..., "accuracy": ...}
 """
 
-import csv
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,10 +13,11 @@ import numpy as np
 
 from trainer.config.load import load_config
 from trainer.config.schema import COMPONENTS, Config
+from trainer.data.user_files import read_table
 from trainer.errors import UserError, did_you_mean
 from trainer.files import write_atomically, write_json
+from trainer.nn.metrics import class_probabilities, predicted_classes, score
 from trainer.nn.metrics import predict as raw_outputs
-from trainer.nn.metrics import predicted_classes, score
 from trainer.runs.build import Experiment, build
 from trainer.runs.folder import require_run_folder
 from trainer.training import checkpoint
@@ -65,20 +66,29 @@ class LoadedRun:
         )
 
     def write_predictions(self, path: Path, split: str | None = None, data=None) -> Path:
-        """A CSV with one line per row: the target (when known) and the prediction (class names for a classifier)."""
+        """A CSV with one line per row: the target (when known) and the prediction; for a classifier
+        the class names, and then each class's probability (p_<class>)."""
         X, y, _ = self.rows(split, data)
-        predicted = self._predict_scaled(X)
+        outputs = raw_outputs(self.model, X)
         classes = (
             self.experiment.splits.dataset.target_names if self.experiment.task == "classification" else None
         )
-        show = (
-            (lambda value: classes[int(value)])
-            if classes
-            else (lambda value: repr(float(np.ravel(value)[0])))
+        if classes:
+            predicted = predicted_classes(outputs)
+            probabilities = [[f"{p:.6g}" for p in row] for row in class_probabilities(outputs)]
+            show = lambda value: classes[int(value)]  # noqa: E731
+        else:
+            predicted = outputs[:, 0] if outputs.shape[1] == 1 else outputs
+            probabilities = [[] for _ in predicted]
+            show = lambda value: repr(float(np.ravel(value)[0]))  # noqa: E731
+        header = (
+            ["row"] + ["target"] * (y is not None) + ["prediction"] + [f"p_{name}" for name in classes or ()]
         )
-        lines = ["row," + ("target," if y is not None else "") + "prediction"]
+        lines = [",".join(header)]
         for index, value in enumerate(predicted):
-            lines.append(f"{index}," + (f"{show(y[index])}," if y is not None else "") + show(value))
+            target = [show(y[index])] if y is not None else []
+            cells = [str(index), *target, show(value), *probabilities[index]]
+            lines.append(",".join(cells))
         write_atomically(path, "\n".join(lines) + "\n")
         return path
 
@@ -122,7 +132,7 @@ def read_rows(run: LoadedRun, source: str) -> tuple[np.ndarray, np.ndarray | Non
     or a data block in YAML (`diabetes`, `{type: csv, path: ..., target: ...}`), all of its rows."""
     dataset = run.experiment.splits.dataset
     if source.endswith(".csv"):
-        return (*_csv_rows(Path(source), dataset), source)
+        return (*_csv_rows(Path(source), run), source)
     import yaml
 
     try:
@@ -148,28 +158,35 @@ def read_rows(run: LoadedRun, source: str) -> tuple[np.ndarray, np.ndarray | Non
     return other.X, other.y, block["type"]
 
 
-def _csv_rows(path: Path, dataset) -> tuple[np.ndarray, np.ndarray | None]:
+def _csv_rows(path: Path, run: LoadedRun) -> tuple[np.ndarray, np.ndarray | None]:
     if not path.is_file():
         raise UserError(f"--data {path}: the file does not exist.")
-    with open(path, newline="", encoding="utf-8") as file:
-        rows = list(csv.reader(file))
-    header = [name.strip() for name in rows[0]] if rows else []
+    dataset = run.experiment.splits.dataset
+    encoding = run.config.data.options().get("encoding", "utf-8")  # a CSV run's files share theirs
+    header, body = read_table(path, encoding, what="--data")
     missing = [name for name in dataset.feature_names if name not in header]
     if missing:
         raise UserError(
             f"--data {path} lacks the feature column{'s' * (len(missing) > 1)} {', '.join(missing)}.{did_you_mean(missing[0], header)} Its columns: {', '.join(header)}."
         )
     try:
-        X = np.array([[float(row[header.index(name)]) for name in dataset.feature_names] for row in rows[1:]])
-        target = dataset.target_names[0] if dataset.task == "regression" else "label"
+        X = np.array([[float(row[header.index(name)]) for name in dataset.feature_names] for row in body])
+        target = dataset.target_names[0] if dataset.task == "regression" else dataset.target_column or "label"
         if target not in header:
             return X, None
-        column = [row[header.index(target)] for row in rows[1:]]
+        column = [row[header.index(target)].strip() for row in body]
         if dataset.task == "regression":
             return X, np.array([float(cell) for cell in column]).reshape(-1, 1)
         return X, np.array([dataset.target_names.index(cell) for cell in column])
     except ValueError as error:
         raise UserError(f"--data {path}: a cell is not a number or not a known class ({error}).") from None
+
+
+def data_label(source: str) -> str:
+    """What the files of `evaluate --data` are named by, from the name read_rows gives its rows, so
+    that each file or block gets its own: data-<the CSV's name> or data-<the block's type>."""
+    stem = Path(source).stem if source.endswith(".csv") else source
+    return "data-" + (re.sub(r"[^A-Za-z0-9._-]+", "_", stem).strip("._") or "rows")
 
 
 def save_evaluation(run: LoadedRun, result: dict, name: str) -> Path:

@@ -11,6 +11,7 @@ import csv
 import math
 from pathlib import Path
 
+import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
 
@@ -49,9 +50,10 @@ def figure_with_axes(figsize: tuple[float, float], **options):
     return figure, figure.subplots(**options)
 
 
-def save(figure: Figure, path: Path) -> None:
-    """Write the figure as a PNG."""
-    figure.savefig(path, dpi=110)
+def save(figure: Figure, path: Path, outside_legend: bool = False) -> None:
+    """Write the figure as a PNG; with `outside_legend`, grown to hold a legend drawn beside the axes
+    (which costs a second layout pass, so only figures with one pay it)."""
+    figure.savefig(path, dpi=110, bbox_inches="tight" if outside_legend else None)
 
 
 def plot_losses(folder: Path) -> Path:
@@ -62,11 +64,16 @@ def plot_losses(folder: Path) -> Path:
 
 
 def loss_figure(folder: Path) -> Figure:
-    """The loss of every mini-batch (faint), the training and validation loss per epoch."""
+    """The loss of every mini-batch (faint), the training and validation loss per epoch, where a
+    diverging loss leaves the plot (marked), and below, the validation metrics of each epoch."""
     steps, epochs = _columns(folder / "steps.csv"), _columns(folder / "epochs.csv")
-    figure, axes = figure_with_axes((7, 4.5))
+    metrics = [key for key in epochs if key.startswith("val_") and key != "val_loss"]
+    if metrics:
+        figure, (axes, lower) = figure_with_axes((7, 7), nrows=2, sharex=True, height_ratios=[3, 2])
+    else:
+        figure, axes = figure_with_axes((7, 4.5))
+    per_epoch = max(steps["step"]) / max(epochs["epoch"]) if steps and epochs else 1.0
     if steps:
-        per_epoch = max(steps["step"]) / max(epochs["epoch"]) if epochs else 1.0
         axes.plot(
             [s / per_epoch for s in steps["step"]],
             steps["loss"],
@@ -91,12 +98,44 @@ def loss_figure(folder: Path) -> Figure:
     losses = steps.get("loss", []) + epochs.get("val_loss", [])
     if losses:
         scale_loss_axis(axes, losses, start=losses[0])
-    axes.set_xlabel("epoch")
+        _mark_divergence(axes, steps, per_epoch, ceiling=10 * losses[0])
     axes.set_ylabel("loss")
     axes.set_title(f"{folder.parent.name}: loss while training")
     axes.grid(True, alpha=0.3)
     axes.legend()
+    if metrics:
+        for key in metrics:
+            lower.plot(
+                epochs["epoch"],
+                epochs[key],
+                "o-",
+                ms=3,
+                label=key.replace("_", " ", 1).replace("val", "validation"),
+            )
+        lower.set_ylabel("validation metric")
+        lower.grid(True, alpha=0.3)
+        lower.legend()
+        lower.set_xlabel("epoch")
+    else:
+        axes.set_xlabel("epoch")
     return figure
+
+
+def _mark_divergence(axes, steps: dict, per_epoch: float, ceiling: float) -> None:
+    """A red line where the mini-batch loss first leaves the plot (above `ceiling`, or not a number):
+    the axis is capped, so without it a diverged run would look merely cut off."""
+    if not math.isfinite(ceiling) or ceiling <= 0:
+        return
+    for step, loss in zip(steps.get("step", []), steps.get("loss", [])):
+        if not (math.isfinite(loss) and loss <= ceiling):
+            axes.axvline(
+                step / per_epoch,
+                color="tab:red",
+                ls="--",
+                lw=1.2,
+                label=f"diverged: loss {loss:.3g} at step {step:g}",
+            )
+            return
 
 
 def plot_model(folder: Path, experiment) -> Path | None:
@@ -132,9 +171,19 @@ def model_figure(folder: Path, experiment) -> tuple[Figure, str] | None:
         classes = predicted_classes(outputs(np.column_stack([a.ravel(), b.ravel()]))).reshape(a.shape)
         levels = np.arange(dataset.n_classes + 1) - 0.5
         axes.contourf(a, b, classes, levels=levels, cmap="tab10", vmin=-0.5, vmax=9.5, alpha=0.3)
-        axes.scatter(
-            X[:, 0], X[:, 1], c=y, cmap="tab10", vmin=-0.5, vmax=9.5, s=12, edgecolors="k", linewidths=0.3
-        )
+        colors = matplotlib.colormaps["tab10"]
+        for number, name in enumerate(dataset.target_names):  # one scatter per class, for the legend
+            shown = y == number
+            axes.scatter(
+                X[shown, 0],
+                X[shown, 1],
+                color=colors(number % 10),
+                s=12,
+                edgecolors="k",
+                linewidths=0.3,
+                label=name,
+            )
+        axes.legend(title=dataset.target_column or "class", loc="upper left", bbox_to_anchor=(1.01, 1))
         axes.set_xlabel(dataset.feature_names[0])
         axes.set_ylabel(dataset.feature_names[1])
         axes.set_title(f"{folder.parent.name}: decision regions and the data")

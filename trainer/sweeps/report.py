@@ -83,7 +83,7 @@ def plot_curves(folder: Path, sweep, outcomes: dict) -> Path:
             fontsize="small", ncol=max(1, len(sweep.trials) // 15), loc="upper left", bbox_to_anchor=(1.01, 1)
         )
     path = folder / "curves.png"
-    save(figure, path)
+    save(figure, path, outside_legend=True)
     return path
 
 

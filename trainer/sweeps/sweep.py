@@ -16,6 +16,7 @@ import multiprocessing
 import os
 import shutil
 import signal
+import tempfile
 import threading
 import time
 import warnings
@@ -332,25 +333,33 @@ def _dask_client(address: str, workers: int):
     try:
         import logging
 
+        import dask
         from distributed import Client, LocalCluster
     except ImportError:
         raise UserError(
             '--dask needs Dask\'s "distributed" package: pip install "trainer[dask]" (or pip install "dask[distributed]").'
         ) from None
     if address == "local":
+        # the scheduler's and workers' dask-scratch-space in a temporary folder that goes with the
+        # cluster, not in the shared temporary directory, where Dask would leave it behind
         with (
-            _sigint_ignored()
-        ):  # by the worker processes (they inherit it): Ctrl-C stops the sweep, which closes the cluster
-            cluster = LocalCluster(
-                n_workers=workers,
-                threads_per_worker=1,
-                processes=True,
-                host="127.0.0.1",
-                dashboard_address=None,
-                silence_logs=logging.ERROR,
-            )
-        with cluster, Client(cluster) as client:
-            yield client
+            tempfile.TemporaryDirectory(prefix="trainer-dask-") as scratch,
+            dask.config.set({"temporary-directory": scratch}),
+        ):
+            with (
+                _sigint_ignored()
+            ):  # by the worker processes (they inherit it): Ctrl-C stops the sweep, which closes the cluster
+                cluster = LocalCluster(
+                    n_workers=workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    host="127.0.0.1",
+                    dashboard_address=None,
+                    silence_logs=logging.ERROR,
+                    local_directory=scratch,
+                )
+            with cluster, Client(cluster) as client:
+                yield client
         return
     try:
         client = Client(address, timeout=DASK_CONNECT_SECONDS)

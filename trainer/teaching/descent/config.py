@@ -16,7 +16,7 @@ from typing import Annotated
 import pydantic
 from pydantic import Field
 
-from trainer.config.load import load_validated
+from trainer.config.load import TRAINING_KEYS, load_validated
 from trainer.config.schema import RunConfig
 from trainer.optim.optimizers import OPTIMIZERS
 from trainer.optim.schedules import SCHEDULES, ScheduleComponent
@@ -30,6 +30,8 @@ def _formula(text: str) -> str:
 
 
 class DescentConfig(RunConfig):
+    ALTERNATIVES = (frozenset({"function", "expression"}), frozenset({"optimizer", "compare"}))
+
     function: Component | None = None
     expression: Annotated[str, pydantic.AfterValidator(_formula)] | None = None
     start: Annotated[list[float], Field(min_length=2, max_length=2)]
@@ -63,4 +65,6 @@ class DescentConfig(RunConfig):
 
 def load_descent_config(path: str | Path, overrides=()) -> DescentConfig:
     components = {"function": FUNCTIONS, "optimizer": OPTIMIZERS, "schedule": SCHEDULES}
-    return load_validated(path, overrides, DescentConfig, components, {"compare": OPTIMIZERS})
+    return load_validated(
+        path, overrides, DescentConfig, components, {"compare": OPTIMIZERS}, other_command=TRAINING_KEYS
+    )

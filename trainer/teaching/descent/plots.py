@@ -20,6 +20,9 @@ MAX_MARKED_STEPS = 100  # a dot per point up to this many; longer paths are draw
 MAX_ZOOM_OUT = 3.0  # a path may widen the view to at most this many times the function's own window
 
 
+F_CEILING = 1e6  # the f axis ends this many times above the largest starting |f|
+
+
 def plot_descent(path: Path, surface: Surface, descents: list[Descent], title: str) -> Path:
     """`title` names the function ("" for a formula of the user's); the formula follows it. A formula
     without y is drawn as a curve with tangent lines (the derivative), otherwise as contour lines."""
@@ -164,7 +167,16 @@ def _draw_steps(f_ax, x_ax, descents, window, styles, with_y: bool) -> None:
             x_ax.plot(steps, [row.y for row in descent.rows], "--", alpha=0.5, mfc="none", **line)
     finite = np.array([row.f for descent in descents for row in descent.rows])
     finite = finite[np.isfinite(finite)]
-    if finite.min() >= 0 and finite.max() > 100 * max(finite[finite > 0].min(initial=math.inf), 1e-300):
+    log = finite.min() >= 0 and finite.max() > 100 * max(finite[finite > 0].min(initial=math.inf), 1e-300)
+    # a diverging path's f (up to 1e308) would stretch the axis past what can be drawn (matplotlib
+    # overflows, the panel stays empty): it leaves the plot at the top, F_CEILING above the starts.
+    # The limits go first, so that the log scale never autoscales to the huge values.
+    ceiling = F_CEILING * max(max(abs(descent.rows[0].f) for descent in descents), 1.0)
+    if finite.max() > ceiling:
+        shown = finite[finite <= ceiling]
+        low = shown[shown > 0].min(initial=ceiling) / 2 if log else shown.min(initial=0.0)
+        f_ax.set_ylim(low, ceiling)
+    if log:
         f_ax.set_yscale("log", nonpositive="mask")  # descent shrinks f by orders of magnitude
     f_ax.set(ylabel="f(x, y)", title="f at each step")
     f_ax.legend(fontsize=8, loc="best")

@@ -113,7 +113,7 @@ def descend_once(surface: Surface, start, optimizer, steps: int, name: str, call
     with np.errstate(all="ignore"):  # a diverging path overflows: that is the lesson, not an error
         fit(state, _value_of_f, NO_DATA, None, batch_size=1, callbacks=[trajectory, *callbacks])
         trajectory.rows.append(point.row(state.step, None))
-    return Descent(name, trajectory.rows, state.status)
+    return Descent(name, trajectory.rows, state.status, surface)
 
 
 def _schedule(config: DescentConfig, optimizer) -> list:
