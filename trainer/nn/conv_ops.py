@@ -8,7 +8,7 @@ views of its input. Tests compare each with MyGrad's own operations, finite diff
 references, in float32 and float64.
 
 The im2col layout: for output pixel (n, i, j) the row holds its receptive field, channel by channel,
-kernel row by kernel row: `columns[(n, i, j), (c, u, v)] = padded_x[n, c, i * stride + u, j * stride + v]`.
+kernel row by kernel row: `columns[(c, u, v), (n, i, j)] = padded_x[n, c, i * stride + u, j * stride + v]`.
 """
 
 import mygrad as mg
@@ -22,30 +22,45 @@ def output_size(size: int, kernel: int, stride: int, padding: int = 0) -> int:
     return (size + 2 * padding - kernel) // stride + 1
 
 
+# The arrays are worked on channel-major, (C, N, H, W) in memory, and handed on as (N, C, H, W)
+# views of it: then each channel's pixels of the whole batch are one contiguous run, so im2col and
+# col2im copy whole image rows (not kernel-wide snippets) and the products need no transposed copies.
+
+
+def _channel_major(x: np.ndarray, padding: int = 0) -> np.ndarray:
+    """x (N, C, H, W) as (C, N, H + 2p, W + 2p), zero-padded: a view when unpadded."""
+    x = x.transpose(1, 0, 2, 3)
+    if not padding:
+        return x
+    c, n, height, width = x.shape
+    padded = np.zeros((c, n, height + 2 * padding, width + 2 * padding), dtype=x.dtype)
+    padded[:, :, padding:-padding, padding:-padding] = x
+    return padded
+
+
 def _windows(x: np.ndarray, kernel: tuple[int, ...], stride: int) -> np.ndarray:
-    """A view (N, C, H_out, W_out, kh, kw) of every receptive field of x: no copy."""
-    return sliding_window_view(x, kernel, axis=(2, 3))[:, :, ::stride, ::stride]
+    """A view (C, N, kh, kw, H_out, W_out) of every receptive field of x (C, N, H, W): no copy."""
+    return sliding_window_view(x, kernel, axis=(2, 3))[:, :, ::stride, ::stride].transpose(0, 1, 4, 5, 2, 3)
 
 
-def _scatter_windows(
-    gradient_of_windows, input_shape: tuple[int, ...], kernel: tuple[int, ...], stride: int, dtype
-) -> np.ndarray:
-    """col2im: the gradient of x from that of its windows (N, C, H_out, W_out, kh, kw), one strided
-    addition per kernel position (a window overlaps its neighbours when stride < kernel)."""
-    gradient = np.zeros(input_shape, dtype=dtype)
-    _, _, rows, cols = gradient_of_windows.shape[:4]
-    for u in range(kernel[0]):
-        for v in range(kernel[1]):
+def _scatter_windows(gradient_of_windows: np.ndarray, shape: tuple[int, ...], stride: int) -> np.ndarray:
+    """col2im: the gradient of x (C, N, H, W) from that of its windows (C, N, kh, kw, H_out, W_out),
+    one strided addition per kernel position (windows overlap their neighbours when stride < kernel)."""
+    gradient = np.zeros(shape, dtype=gradient_of_windows.dtype)
+    _, _, kh, kw, rows, cols = gradient_of_windows.shape
+    for u in range(kh):
+        for v in range(kw):
             gradient[:, :, u : u + stride * rows : stride, v : v + stride * cols : stride] += (
-                gradient_of_windows[..., u, v]
+                gradient_of_windows[:, :, u, v]
             )
     return gradient
 
 
-def _pad(x: np.ndarray, padding: int) -> np.ndarray:
-    if not padding:
-        return x
-    return np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+def _batch_major(x: np.ndarray, padding: int = 0) -> np.ndarray:
+    """(C, N, H, W) back to an (N, C, H, W) view, the padding cut off."""
+    if padding:
+        x = x[:, :, padding:-padding, padding:-padding]
+    return x.transpose(1, 0, 2, 3)
 
 
 class Conv2D(Operation):
@@ -54,35 +69,32 @@ class Conv2D(Operation):
     def __call__(self, x, w, b, stride: int = 1, padding: int = 0):
         self.variables = (x, w, b)
         self.stride, self.padding = stride, padding
-        self.padded_shape = _pad(x.data[:1], padding).shape[1:]
-        windows = _windows(_pad(x.data, padding), w.shape[2:], stride)
-        n, _, rows, cols = windows.shape[:4]
-        self.output_shape = (n, rows, cols, w.shape[0])
-        # im2col: the one copy of the input, laid out so the convolution is a single GEMM
-        self.columns = windows.transpose(0, 2, 3, 1, 4, 5).reshape(n * rows * cols, -1)
-        out = self.columns @ w.data.reshape(w.shape[0], -1).T
-        out += b.data
-        return out.reshape(self.output_shape).transpose(0, 3, 1, 2)
+        padded = _channel_major(x.data, padding)
+        self.padded_shape = padded.shape
+        windows = _windows(padded, w.shape[2:], stride)
+        c, n, kh, kw, rows, cols = windows.shape
+        # im2col, (C * kh * kw, N * H_out * W_out): the one copy of the input, so the convolution is one GEMM
+        self.columns = windows.transpose(0, 2, 3, 1, 4, 5).reshape(c * kh * kw, n * rows * cols)
+        out = w.data.reshape(len(w.data), -1) @ self.columns
+        out += b.data[:, None]
+        return _batch_major(out.reshape(len(w.data), n, rows, cols))
 
     def backward_var(self, grad, index, **kwargs):
         x, w, _ = self.variables
-        by_pixel = grad.transpose(0, 2, 3, 1).reshape(-1, w.shape[0])  # (N * H_out * W_out, F)
+        by_filter = _channel_major(grad).reshape(len(w.data), -1)  # (F, N * H_out * W_out)
         if index == 1:
-            return (by_pixel.T @ self.columns).reshape(w.shape)
+            return (by_filter @ self.columns.T).reshape(w.shape)
         if index == 2:
-            return by_pixel.sum(axis=0)
-        gradient_of_columns = (by_pixel @ w.data.reshape(w.shape[0], -1)).reshape(
-            *self.output_shape[:3], *w.shape[1:]
-        )  # (N, H_out, W_out, C, kh, kw)
-        padded = _scatter_windows(
-            gradient_of_columns.transpose(0, 3, 1, 2, 4, 5),
-            (x.shape[0], *self.padded_shape),
-            w.shape[2:],
-            self.stride,
-            grad.dtype,
+            return by_filter.sum(axis=1)
+        gradient_of_columns = w.data.reshape(len(w.data), -1).T @ by_filter
+        c, kh, kw = w.shape[1:]
+        n, _, rows, cols = grad.shape
+        gradient_of_windows = gradient_of_columns.reshape(c, kh, kw, n, rows, cols).transpose(
+            0, 3, 1, 2, 4, 5
         )
-        p = self.padding
-        return padded[:, :, p : padded.shape[2] - p, p : padded.shape[3] - p] if p else padded
+        return _batch_major(
+            _scatter_windows(gradient_of_windows, self.padded_shape, self.stride), self.padding
+        )
 
 
 def conv2d(x, w, b, stride: int = 1, padding: int = 0) -> mg.Tensor:
@@ -92,21 +104,43 @@ def conv2d(x, w, b, stride: int = 1, padding: int = 0) -> mg.Tensor:
 
 
 class MaxPool2D(Operation):
-    """The largest value of each (kernel x kernel) window, `stride` apart; the gradient goes to it."""
+    """The largest value of each (kernel x kernel) window, `stride` apart; the gradient goes to it
+    (to the first one of a tie, as in MyGrad and PyTorch).
+
+    Worked on one strided view per kernel position, each (C, N, H_out, W_out): a handful of
+    elementwise maxima and comparisons of whole arrays, rather than an argmax over tiny windows."""
 
     def __call__(self, x, kernel: int, stride: int):
         self.variables = (x,)
-        self.kernel, self.stride = (kernel, kernel), stride
-        windows = _windows(x.data, self.kernel, stride)
-        flat = windows.reshape(*windows.shape[:4], -1)  # a copy when windows overlap or skip pixels
-        self.argmax = flat.argmax(axis=-1)
-        return np.take_along_axis(flat, self.argmax[..., None], axis=-1)[..., 0]
+        self.kernel, self.stride = kernel, stride
+        views = self._views(_channel_major(x.data))
+        out = views[0].copy()
+        for view in views[1:]:
+            np.maximum(out, view, out=out)
+        self.winners = []  # per kernel position: where it holds its window's first maximum
+        unclaimed = np.ones(out.shape, dtype=bool)
+        for view in views:
+            wins = (view == out) & unclaimed
+            unclaimed &= ~wins
+            self.winners.append(wins)
+        return _batch_major(out)
+
+    def _views(self, x: np.ndarray) -> list[np.ndarray]:
+        """x (C, N, H, W) at each kernel position (u, v) of every window: x[..., u + stride * i, v + stride * j]."""
+        rows, cols = (output_size(size, self.kernel, self.stride) for size in x.shape[2:])
+        s = self.stride
+        return [
+            x[:, :, u : u + s * (rows - 1) + 1 : s, v : v + s * (cols - 1) + 1 : s]
+            for u in range(self.kernel)
+            for v in range(self.kernel)
+        ]
 
     def backward_var(self, grad, index, **kwargs):
-        x = self.variables[0]
-        positions = np.arange(self.kernel[0] * self.kernel[1]).reshape(self.kernel)
-        gradient_of_windows = (self.argmax[..., None, None] == positions) * grad[..., None, None]
-        return _scatter_windows(gradient_of_windows, x.shape, self.kernel, self.stride, grad.dtype)
+        gradient = np.zeros(_channel_major(self.variables[0].data).shape, dtype=grad.dtype)
+        grad = _channel_major(grad)
+        for view, wins in zip(self._views(gradient), self.winners):
+            view += grad * wins  # a view into `gradient`; += adds where windows overlap
+        return _batch_major(gradient)
 
 
 def max_pool2d(x, kernel: int = 2, stride: int | None = None) -> mg.Tensor:
@@ -119,14 +153,16 @@ class AvgPool2D(Operation):
 
     def __call__(self, x, kernel: int, stride: int):
         self.variables = (x,)
-        self.kernel, self.stride = (kernel, kernel), stride
-        return _windows(x.data, self.kernel, stride).mean(axis=(4, 5))
+        self.kernel, self.stride = kernel, stride
+        return _batch_major(_windows(_channel_major(x.data), (kernel, kernel), stride).mean(axis=(2, 3)))
 
     def backward_var(self, grad, index, **kwargs):
-        x = self.variables[0]
-        share = grad / grad.dtype.type(self.kernel[0] * self.kernel[1])
-        gradient_of_windows = np.broadcast_to(share[..., None, None], (*grad.shape, *self.kernel))
-        return _scatter_windows(gradient_of_windows, x.shape, self.kernel, self.stride, grad.dtype)
+        share = _channel_major(grad) / grad.dtype.type(self.kernel**2)
+        gradient_of_windows = np.broadcast_to(
+            share[:, :, None, None], (*share.shape[:2], self.kernel, self.kernel, *share.shape[2:])
+        )
+        shape = _channel_major(self.variables[0].data).shape
+        return _batch_major(_scatter_windows(gradient_of_windows, shape, self.stride))
 
 
 def avg_pool2d(x, kernel: int = 2, stride: int | None = None) -> mg.Tensor:
