@@ -259,6 +259,11 @@ def mlp(
     return Sequential((n_inputs,), n_outputs, rng, layers)
 
 
+def buffers_of(model: Model) -> tuple[np.ndarray, ...]:
+    """The model's arrays that are kept but not trained (batch-norm statistics); () for a model without."""
+    return tuple(getattr(model, "buffers", ()))
+
+
 def weights_of(model: Model) -> tuple[mg.Tensor, ...]:
     """The parameters a regularization penalty applies to (see the module docstring)."""
     if hasattr(model, "weights"):
