@@ -27,7 +27,7 @@ def zeros(shape: tuple[int, ...]) -> np.ndarray:
 
 @INITIALIZERS.register("constant")
 def constant(shape: tuple[int, ...], value: float = 0.0) -> np.ndarray:
-    """Every entry `value` (a batch norm's scale starts at 1)."""
+    """Every entry `value`."""
     return np.full(shape, float(value))
 
 

@@ -134,11 +134,20 @@ class Sequential:
         layers: LayerItems = ["flatten", "dense"],  # noqa: B006 (the config's default; never mutated)
     ):
         self.layers: list[Any] = []
+        self.parameter_names: list[str] = []  # "2.conv2d.weight": the layer's position, type and attribute
         shape = tuple(input_shape)
         for position, item in enumerate(layers, 1):
             following = layers[position:]
             layer = build_layer(item, f"layer {position}", shape, rng, n_outputs, _init_suiting(following))
             self.layers.append(layer)
+            attributes = {
+                id(value): key for key, value in vars(layer).items() if isinstance(value, mg.Tensor)
+            }
+            name = _type_of(item).rpartition(":")[2]
+            self.parameter_names += [
+                f"{position}.{name}.{attributes.get(id(p), index)}"
+                for index, p in enumerate(getattr(layer, "parameters", ()))
+            ]
             shape = layer.output_shape
         if shape != (n_outputs,):
             raise UserError(
@@ -180,11 +189,12 @@ def _type_of(item: LayerItem) -> str:
 
 
 def _init_suiting(following: list[LayerItem]) -> str:
-    """The weight initialization suiting the activation right after a layer (skipping layers that
-    do not change the scale much, such as pooling or dropout); Glorot when none follows."""
+    """The weight initialization suiting the first activation after a layer (the layers between, such
+    as batchnorm, pooling or dropout, do not change which one it is); Glorot when none follows before
+    the next layer with weights."""
     for item in following:
         name = _type_of(item)
-        if name in ("dense", "conv2d", "batchnorm"):
+        if name in ("dense", "conv2d"):
             break
         if name in ACTIVATIONS:
             return ACTIVATIONS[name][1]
