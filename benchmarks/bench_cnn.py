@@ -22,14 +22,11 @@ import numpy as np
 from mygrad.nnet.layers import conv_nd, max_pool
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import interleaved, report  # noqa: E402
+from common import interleaved, report, train_with_framework, with_torch  # noqa: E402
 
 from trainer.config.load import load_config
-from trainer.contracts import LoopState
 from trainer.runs.build import build, rng_for
-from trainer.runs.callbacks import assemble
-from trainer.runs.provenance import config_hash
-from trainer.training.loop import fit, steps_per_epoch
+from trainer.training.loop import steps_per_epoch
 
 CONFIG = """\
 name: bench_cnn
@@ -74,20 +71,9 @@ class Variants:
                 yield self.X[rows], self.y[rows]
 
     def framework(self):
-        experiment = self.experiment
-        for p, value in zip(experiment.model.parameters, self.initial):
-            p.data[...] = value
-        state = LoopState(
-            experiment.model,
-            experiment.optimizer,
-            self.epochs,
-            steps_per_epoch(len(self.X), BATCH),
-            rng_for(0, "batches"),
+        self.weights["framework"] = train_with_framework(
+            self.experiment, self.initial, self.epochs, BATCH, self.run_folder
         )
-        hashes = {"config_hash": config_hash(self.config), "data_hash": "not measured"}
-        callbacks = assemble(experiment, self.run_folder, hashes).ordered
-        fit(state, experiment.loss, (self.X, self.y), None, batch_size=BATCH, callbacks=callbacks)
-        self.weights["framework"] = [p.data.copy() for p in experiment.model.parameters]
 
     def mygrad_conv_nd(self):
         parameters = [mg.tensor(value.copy()) for value in self.initial]
@@ -226,12 +212,7 @@ def main():
             "mygrad_conv_nd": variants.mygrad_conv_nd,
             "numpy_im2col": variants.numpy_im2col,
         }
-        try:
-            import torch  # noqa: F401
-
-            training["torch"] = variants.torch
-        except ImportError:
-            pass
+        training = with_torch(training, "torch", variants.torch)
         medians = interleaved(training, args.repeats, prepare=variants.new_run_folder)
         variants.check_same_weights()
         steps = args.epochs * steps_per_epoch(len(variants.X), BATCH)

@@ -46,7 +46,7 @@ def shapes(
     with seeded position, size and Gaussian pixel `noise`; the shapes are white (1) on black (0)."""
     rng = np.random.default_rng(seed)
     labels = rng.permutation(np.arange(n_samples) % len(SHAPES))
-    radius = rng.uniform(0.2, 0.4, n_samples) * size  # half the shape's width
+    radius = rng.uniform(0.25, 0.45, n_samples) * size  # half the width: 4 pixels or more at size 16
     center = rng.uniform(radius[:, None], size - radius[:, None], (n_samples, 2))
     rows, cols = np.mgrid[0:size, 0:size] + 0.5  # pixel centres
     dy = (rows - center[:, 0, None, None]) / radius[:, None, None]  # coordinates in units of the radius
