@@ -158,3 +158,20 @@ def test_building_a_cnn_on_flat_data_says_what_to_change(write_config):
     config = load_config(write_config(CNN.replace("type: shapes, n_samples: 150, size: 8", "type: digits")))
     with pytest.raises(UserError, match=r"layer 1 \(conv2d\) gets examples of shape \(64,\).*shape: image"):
         build(config)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "name, overrides, target",
+    [
+        ("cnn_digits", ["trainer.epochs=3"], 0.93),
+        ("cnn_shapes", ["trainer.epochs=3", "data.n_samples=600"], 0.9),
+        ("batchnorm_mlp", ["trainer.epochs=3"], 0.93),
+    ],
+)
+def test_shipped_layer_configs_learn_on_a_small_budget(tmp_path, name, overrides, target):
+    """The full runs (measured in docs/index.md) take tens of seconds each: too long for CI."""
+    from tests.conftest import CONFIGS
+
+    run = trainer.train(CONFIGS / f"{name}.yaml", overrides, runs_dir=tmp_path)
+    assert run.summary["test_accuracy"] >= target, run.summary["test_accuracy"]
