@@ -10,8 +10,11 @@ by the optimizer) and `training` (False while evaluating). A student's own layer
 file.py:Name`) needs only `__call__`; what it lacks is filled in by `trainer.nn.models.Sequential`.
 """
 
+from typing import Annotated
+
 import mygrad as mg
 import numpy as np
+from pydantic import Field
 
 from trainer.errors import UserError
 from trainer.nn.initializers import InitSpec, initialize
@@ -22,6 +25,7 @@ LAYERS = Registry(
 )
 
 Shape = tuple[int, ...]
+Positive = Annotated[int, Field(ge=1)]
 
 
 class InputShapeError(UserError):
@@ -37,8 +41,7 @@ class Layer:
     training = True
 
     def __init__(self, input_shape: Shape):
-        self.input_shape = tuple(input_shape)
-        self.output_shape = self.input_shape
+        self.output_shape = tuple(input_shape)
 
 
 def require_dimensions(input_shape: Shape, dimensions: int, what: str, fix: str) -> None:

@@ -7,10 +7,16 @@ import numpy as np
 from pydantic import Field
 
 from trainer.nn.initializers import InitSpec
-from trainer.nn.layers.base import LAYERS, InputShapeError, Layer, Shape, draw, require_dimensions
+from trainer.nn.layers.base import (
+    LAYERS,
+    InputShapeError,
+    Layer,
+    Positive,
+    Shape,
+    draw,
+    require_dimensions,
+)
 from trainer.nn.ops import dense
-
-Positive = Annotated[int, Field(ge=1)]
 
 
 @LAYERS.register("dense")

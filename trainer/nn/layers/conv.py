@@ -8,9 +8,16 @@ from pydantic import Field
 
 from trainer.nn.conv_ops import avg_pool2d, conv2d, max_pool2d, output_size
 from trainer.nn.initializers import InitSpec
-from trainer.nn.layers.base import LAYERS, InputShapeError, Layer, Shape, draw, require_dimensions
+from trainer.nn.layers.base import (
+    LAYERS,
+    InputShapeError,
+    Layer,
+    Positive,
+    Shape,
+    draw,
+    require_dimensions,
+)
 
-Positive = Annotated[int, Field(ge=1)]
 NonNegative = Annotated[int, Field(ge=0)]
 IMAGES = "images (channels, height, width)"
 FIX = "use image data (digits with `shape: image`, shapes, an npy/npz of images) or a `reshape` layer"
