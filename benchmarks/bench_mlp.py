@@ -16,14 +16,11 @@ import mygrad as mg
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import interleaved, report  # noqa: E402
+from common import interleaved, report, train_with_framework, with_torch  # noqa: E402
 
 from trainer.config.load import load_config
-from trainer.contracts import LoopState
 from trainer.runs.build import build, rng_for
-from trainer.runs.callbacks import assemble
-from trainer.runs.provenance import config_hash
-from trainer.training.loop import evaluate, fit, steps_per_epoch
+from trainer.training.loop import evaluate
 
 CONFIG = """\
 name: bench_mlp
@@ -52,20 +49,9 @@ class Variants:
         self.weights = {}
 
     def framework(self):
-        experiment = self.experiment
-        for p, value in zip(experiment.model.parameters, self.initial):
-            p.data[...] = value
-        state = LoopState(
-            experiment.model,
-            experiment.optimizer,
-            self.epochs,
-            steps_per_epoch(len(self.X), BATCH),
-            rng_for(0, "batches"),
+        self.weights["framework"] = train_with_framework(
+            self.experiment, self.initial, self.epochs, BATCH, self.run_folder
         )
-        hashes = {"config_hash": config_hash(self.config), "data_hash": "not measured"}
-        callbacks = assemble(experiment, self.run_folder, hashes).ordered
-        fit(state, experiment.loss, (self.X, self.y), None, batch_size=BATCH, callbacks=callbacks)
-        self.weights["framework"] = [p.data.copy() for p in experiment.model.parameters]
 
     def mygrad_by_hand(self):
         w1, b1, w2, b2 = (mg.tensor(value.copy()) for value in self.initial)
@@ -164,12 +150,7 @@ def main():
                 "mygrad_by_hand": variants.mygrad_by_hand,
                 "numpy_by_hand": variants.numpy_by_hand,
             }
-            try:
-                import torch  # noqa: F401
-
-                training["torch_by_hand"] = variants.torch_by_hand
-            except ImportError:
-                pass
+            training = with_torch(training, "torch_by_hand", variants.torch_by_hand)
             medians = interleaved(
                 training,
                 args.repeats if epochs == 1 else max(3, args.repeats // 3),

@@ -7,6 +7,11 @@ import time
 from threadpoolctl import threadpool_limits
 
 from trainer.cli.memory import keep_freed_memory
+from trainer.contracts import LoopState
+from trainer.runs.build import rng_for
+from trainer.runs.callbacks import assemble
+from trainer.runs.provenance import config_hash
+from trainer.training.loop import fit, steps_per_epoch
 
 # As in a run, for every variant alike: one BLAS thread (trainer.blas_threads), freed memory kept.
 threadpool_limits(limits=1, user_api="blas")
@@ -41,3 +46,29 @@ def report(title: str, medians: dict[str, float], baselines: list[str]) -> str:
         ratios = " | ".join(f"{seconds / medians[b]:.2f}" for b in baselines)
         lines.append(f"| {name} | {seconds * 1e3:.1f} ms | {ratios} |")
     return "\n".join(lines) + "\n"
+
+
+def train_with_framework(experiment, initial: list, epochs: int, batch_size: int, run_folder) -> list:
+    """The framework's loop with the callbacks every run has, from the `initial` parameter values and
+    the batch order of seed 0; the parameters it ends with."""
+    for p, value in zip(experiment.model.parameters, initial):
+        p.data[...] = value
+    X, y = experiment.splits.train
+    state = LoopState(
+        experiment.model,
+        experiment.optimizer,
+        epochs,
+        steps_per_epoch(len(X), batch_size),
+        rng_for(0, "batches"),
+    )
+    hashes = {"config_hash": config_hash(experiment.config), "data_hash": "not measured"}
+    callbacks = assemble(experiment, run_folder, hashes).ordered
+    fit(state, experiment.loss, (X, y), None, batch_size=batch_size, callbacks=callbacks)
+    return [p.data.copy() for p in experiment.model.parameters]
+
+
+def with_torch(variants: dict, name: str, run) -> dict:
+    """`variants` with `name: run` added when PyTorch is installed (it is optional)."""
+    import importlib.util
+
+    return variants | ({name: run} if importlib.util.find_spec("torch") else {})

@@ -28,7 +28,7 @@ class DataReference(NamedTuple):
     returning the dict) must be: its task, X's shape, and the outputs (regression) or classes."""
 
     task: str
-    shape: tuple[int, int]
+    shape: tuple[int, ...]  # (N, features), or images (N, channels, height, width)
     outputs_or_classes: int
     seeded: bool = False
     options: object = dict
@@ -62,6 +62,7 @@ DATASET_REFERENCES = {
     "circles": DataReference("classification", (500, 2), 2, seeded=True),
     "blobs": DataReference("classification", (500, 2), 3, seeded=True),
     "spiral": DataReference("classification", (900, 2), 3, seeded=True),
+    "shapes": DataReference("classification", (1500, 1, 16, 16), 3, seeded=True),
     "csv": DataReference("regression", (4, 2), 1, options=csv_file),
     "npz": DataReference("classification", (6, 2), 3, options=npz_file),
     "npy": DataReference("regression", (5, 3), 2, options=npy_files),
@@ -87,7 +88,9 @@ def test_data_set_has_the_shapes_dtypes_and_task_of_its_reference(name, tmp_path
     n = reference.shape[0]
     assert data.task == reference.task and data.task in ("regression", "classification")
     assert data.X.dtype == np.float64 and data.X.shape == reference.shape and np.all(np.isfinite(data.X))
-    assert len(data.feature_names) == data.X.shape[1] and all(isinstance(f, str) for f in data.feature_names)
+    assert len(data.feature_names) == np.prod(data.X.shape[1:]) and all(
+        isinstance(f, str) for f in data.feature_names
+    )
     assert all(isinstance(t, str) for t in data.target_names)
     if data.task == "regression":
         assert data.y.dtype == np.float64 and data.y.shape == (n, reference.outputs_or_classes)

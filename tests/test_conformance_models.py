@@ -40,6 +40,7 @@ NUMPY_ACTIVATIONS = {
     "tanh": np.tanh,
     "sigmoid": lambda z: 1 / (1 + np.exp(-z)),
     "soft_sign": lambda z: z / (1 + np.abs(z)),
+    "hard_tanh": lambda z: np.clip(z, -1, 1),
 }
 
 
@@ -56,6 +57,54 @@ def mlp_forward(parameters, x, activation="relu", **options):
     return x @ w_out + b_out
 
 
+def sequential_forward(parameters, x, layers=("flatten", "dense"), **options):
+    """Evaluation mode: dropout is the identity, batch norm uses its initial running statistics
+    (mean 0, variance 1). Covers the layers the cases below use (tests/test_layers.py has them all)."""
+    parameters = list(parameters)
+    for item in layers:
+        name = item if isinstance(item, str) else item["type"]
+        if name == "dense":
+            weight, bias = parameters.pop(0), parameters.pop(0)
+            x = x @ weight + bias
+        elif name == "conv2d":  # of 1x1 kernels: a dense map of the channels at every pixel
+            weight, bias = parameters.pop(0), parameters.pop(0)
+            x = np.einsum("nchw,fc->nfhw", x, weight[:, :, 0, 0]) + bias[:, None, None]
+        elif name == "batchnorm":
+            gamma, beta = parameters.pop(0), parameters.pop(0)
+            shape = (1, -1) if x.ndim == 2 else (1, -1, 1, 1)
+            x = x / np.sqrt(1 + 1e-5) * gamma.reshape(shape) + beta.reshape(shape)
+        elif name in ("flatten", "reshape"):
+            x = x.reshape(len(x), *(item["shape"] if name == "reshape" else [-1]))
+        elif name in NUMPY_ACTIVATIONS:
+            x = NUMPY_ACTIVATIONS[name](x)
+        else:
+            assert name == "dropout", f"add layer {name} to sequential_forward in {FILE}"
+    return x
+
+
+SEQUENTIAL_CASES = [
+    {},
+    {
+        "layers": [
+            {"type": "dense", "units": 4, "init": "orthogonal"},
+            "tanh",
+            "batchnorm",
+            {"type": "dropout", "rate": 0.5},
+            "dense",
+        ]
+    },
+    {
+        "layers": [
+            {"type": "reshape", "shape": [3, 1, 1]},
+            {"type": "conv2d", "filters": 2, "kernel_size": 1},
+            "relu",
+            "batchnorm",
+            "flatten",
+            {"type": "dense", "bias_init": {"type": "constant", "value": 0.5}},
+        ]
+    },
+]
+
 MODEL_REFERENCES = {
     "linear": ModelReference(affine, [{}, {"init": "normal"}], lambda o: o.get("init") == "normal"),
     "logistic": ModelReference(
@@ -70,6 +119,7 @@ MODEL_REFERENCES = {
         + [{"hidden": [5, 4], "activation": name} for name in ACTIVATIONS],
         lambda o: True,
     ),
+    "sequential": ModelReference(sequential_forward, SEQUENTIAL_CASES, lambda o: True),
 }
 
 N_INPUTS = 3
@@ -85,6 +135,7 @@ def make_model(name: str, options: dict, seed: int = 7):
     return MODELS.build(
         MODELS.schema(name)(type=name, **options),
         n_inputs=N_INPUTS,
+        input_shape=(N_INPUTS,),
         n_outputs=model_reference(name).n_outputs,
         rng=np.random.default_rng(seed),
     )
@@ -127,7 +178,7 @@ def test_model_output_matches_numpy_and_evaluation_turns_randomness_off(name):
         assert first.shape == (5, reference.n_outputs), f"{name}: outputs {first.shape}"
         assert np.array_equal(first, second), f"{name} {options}: evaluation mode must be deterministic"
         assert np.allclose(first, expected, rtol=1e-12, atol=1e-12), f"{name} {options}: output off NumPy's"
-        if options.get("dropout"):
+        if options.get("dropout") or "dropout" in str(options.get("layers")):
             assert getattr(model, "training", True) is True, "evaluation_mode must restore training"
             assert not np.array_equal(model(x).data, model(x).data), "dropout draws a mask while training"
 

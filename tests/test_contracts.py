@@ -15,7 +15,7 @@ import pytest
 from trainer import contracts
 from trainer.config.schema import COMPONENTS
 from trainer.data.dataset import Dataset, classification
-from trainer.nn.models import MLP, Linear
+from trainer.nn.models import Linear, Sequential, mlp
 from trainer.optim.optimizers import SGD, Adam
 from trainer.optim.schedules import SCHEDULES, ScheduleComponent, build_schedule
 from trainer.training.callbacks import HOOKS
@@ -38,7 +38,11 @@ def test_contracts_import_nothing_of_the_framework():
 @pytest.mark.parametrize("name", COMPONENTS["model"].names())
 def test_every_model_is_a_model(name):
     model = COMPONENTS["model"].build(
-        default_block("model", name), n_inputs=N_INPUTS, n_outputs=N_OUTPUTS, rng=np.random.default_rng(0)
+        default_block("model", name),
+        n_inputs=N_INPUTS,
+        input_shape=(N_INPUTS,),
+        n_outputs=N_OUTPUTS,
+        rng=np.random.default_rng(0),
     )
     assert isinstance(model, contracts.Model)
     assert all(isinstance(p, mg.Tensor) for p in model.parameters)
@@ -88,10 +92,14 @@ def test_every_callback_hook_is_in_the_contract():
 def test_implementations_fit_statically() -> None:
     """Assignments mypy checks against the Protocols (they also run, as a plain test)."""
     rng = np.random.default_rng(0)
-    models: list[contracts.Model] = [Linear(N_INPUTS, N_OUTPUTS, rng), MLP(N_INPUTS, N_OUTPUTS, rng)]
+    models: list[contracts.Model] = [
+        Linear(N_INPUTS, N_OUTPUTS, rng),
+        mlp(N_INPUTS, N_OUTPUTS, rng),
+        Sequential((1, 4, 4), N_OUTPUTS, rng),
+    ]
     optimizers: list[contracts.Optimizer] = [SGD(lr=0.1), Adam(lr=0.1)]
     stateful: list[contracts.Stateful] = [SGD(lr=0.1)]
     dataset: contracts.Dataset = classification(np.zeros((4, 2)), [0, 1, 0, 1])
     schedule: contracts.Schedule = build_schedule(ScheduleComponent(type="constant"), 0.1, 10, 100)
-    assert len(models) == len(optimizers) == 2 and stateful and dataset.n_classes == 2
+    assert len(models) == 3 and len(optimizers) == 2 and stateful and dataset.n_classes == 2
     assert schedule(5) == 0.1

@@ -100,7 +100,7 @@ def test_an_unknown_option_shows_the_signature(tmp_path):
     message = str(pytest.raises(ConfigError, load_config, path).value)
     assert 'unknown key model.scal. Did you mean "scale"?' in message
     assert (
-        "The signature is Net(n_inputs, n_outputs, rng, scale: float = 0.1); the framework supplies n_inputs, n_outputs, rng itself."
+        "The signature is Net(n_inputs, n_outputs, rng, scale: float = 0.1); the framework supplies n_inputs, input_shape, n_outputs, rng itself."
         in message
     )
 

@@ -25,7 +25,9 @@ class Model(Protocol):
 
     Optional attributes the framework respects: `training` (set to False while the model is
     evaluated, so dropout turns off), `weights` (the parameters a regularization penalty applies to;
-    by default those with two or more dimensions) and `rng` (a generator whose state is checkpointed).
+    by default those with two or more dimensions), `rng` (a generator whose state is checkpointed)
+    and `buffers` (arrays of state that is not trained, such as batch-norm statistics: updated in
+    place by the model, checkpointed with the parameters, never touched by the optimizer).
     """
 
     def __call__(self, x: np.ndarray) -> mg.Tensor: ...

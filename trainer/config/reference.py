@@ -10,11 +10,18 @@ from typing import Literal, get_args, get_origin
 from pydantic_core import PydanticUndefined
 
 from trainer.config.schema import COMPONENTS
+from trainer.nn.initializers import INITIALIZERS
+from trainer.nn.layers import LAYERS
 from trainer.nn.metrics import METRICS
+
+# the registries of the config's component blocks, and of what a `sequential` model's items name
+REGISTRIES = {**COMPONENTS, "layer": LAYERS, "initializer": INITIALIZERS}
 
 KINDS = {
     "data": "data",
     "models": "model",
+    "layers": "layer",
+    "initializers": "initializer",
     "losses": "loss",
     "optimizers": "optimizer",
     "schedules": "schedule",
@@ -34,7 +41,7 @@ def markdown_table(kind: str) -> str:
             for name, (task, function, keywords) in METRICS.items()
         ]
         return "\n".join(["| name | for | computed with |", "|---|---|---|", *rows])
-    registry = COMPONENTS[key]
+    registry = REGISTRIES[key]
     losses = key == "loss"
     rows = [f"| name |{' for |' if losses else ''} what | options (default; allowed) |"]
     rows.append("|---|---|---|---|" if losses else "|---|---|---|")

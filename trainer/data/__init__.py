@@ -5,4 +5,4 @@ May import: trainer.contracts, trainer.errors, trainer.registry, trainer.usercod
 Importing this package registers every built-in data set.
 """
 
-from trainer.data import builtin, user_files  # noqa: F401  (each registers its data sets in DATASETS)
+from trainer.data import builtin, images, user_files  # noqa: F401  (each registers its data sets in DATASETS)

@@ -76,12 +76,14 @@ def breast_cancer() -> Dataset:
 
 
 @DATASETS.register("digits")
-def digits() -> Dataset:
-    """Handwritten digits: 1797 images of 8x8 pixels (64 features, 0-16), 10 classes."""
+def digits(shape: Literal["flat", "image"] = "flat") -> Dataset:
+    """Handwritten digits: 1797 images of 8x8 pixels (0-16), 10 classes; `shape: flat` gives 64
+    features per row, `shape: image` images of 1 x 8 x 8 (channels, height, width) for convolutions."""
     from sklearn.datasets import load_digits
 
     bunch = load_digits()
-    return classification(bunch.data, bunch.target, bunch.feature_names, [str(d) for d in bunch.target_names])
+    X = bunch.data if shape == "flat" else bunch.images[:, None]
+    return classification(X, bunch.target, bunch.feature_names, [str(d) for d in bunch.target_names])
 
 
 @DATASETS.register("moons")

@@ -1,7 +1,7 @@
 """What a data set is: the `Dataset` a loader returns, the `Splits` a run trains on, the `data:`
 config block and the DATASETS registry every loader registers in.
 
-A loader returns a `Dataset`: X is float64 (N, features). A regression target y is float64
+A loader returns a `Dataset`: X is float64 (N, features), or images (N, channels, height, width). A regression target y is float64
 (N, outputs), the same shape as the model's output; a classification target is integer class labels
 (N,). scikit-learn is imported inside the functions that use it, so checking a config stays fast.
 """
@@ -95,7 +95,7 @@ def classification(X, labels, feature_names=None, class_names=None, target_colum
     encoder = LabelEncoder()
     labels = encoder.fit_transform(np.asarray(labels).reshape(-1))
     names = [str(name) for name in (class_names if class_names is not None else encoder.classes_)]
-    features = list(feature_names) if feature_names is not None else [f"x{i}" for i in range(X.shape[1])]
+    features = list(feature_names) if feature_names is not None else [f"x{i}" for i in range(np.size(X[0]))]
     return Dataset(
         np.asarray(X, dtype=np.float64),
         labels.astype(np.int64),

@@ -150,8 +150,9 @@ class BlockShuffle:
 def mapped_dataset(X: np.ndarray, y: np.ndarray, task: str, source: str) -> "Dataset":
     """A Dataset of two memory maps (np.memmap, and so are their reshaped views), checked with a pass over the labels in chunks, never copied."""
     from trainer.data.dataset import Dataset
+    from trainer.data.images import feature_names
 
-    names = [f"x{i}" for i in range(X.shape[1])]
+    names = feature_names(X)
     if task == "regression":
         y = y.reshape(-1, 1) if y.ndim == 1 else y  # a view: still the mapping
         return Dataset(X, y, names, [f"y{i}" for i in range(y.shape[1])])
@@ -174,6 +175,7 @@ def lazy_splits(dataset, component, seed: int, dtype: str):
     from sklearn.preprocessing import StandardScaler
 
     from trainer.data.dataset import Splits
+    from trainer.data.images import per_example, pixel_rows
 
     X, y = dataset.X, dataset.y
     n_blocks = math.ceil(len(X) / BLOCK_ROWS)
@@ -192,8 +194,8 @@ def lazy_splits(dataset, component, seed: int, dtype: str):
     if component.standardize:
         scaler = StandardScaler()
         for chunk in LazySplit(X, np.sort(blocks["train"]), np.asarray, X.dtype, X.shape[1:]).chunks():
-            scaler.partial_fit(chunk)
-        mean, scale = scaler.mean_, scaler.scale_
+            scaler.partial_fit(pixel_rows(chunk))  # images: per channel
+        mean, scale = (per_example(values, X.shape[1:]) for values in (scaler.mean_, scaler.scale_))
 
     def features(rows):
         return np.asarray(rows if mean is None else (rows - mean) / scale, dtype=dtype)

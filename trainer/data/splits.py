@@ -4,6 +4,7 @@ training split only; memory-mapped data are split by blocks instead (trainer.dat
 import numpy as np
 
 from trainer.data.dataset import DATASETS, DataComponent, Dataset, Splits
+from trainer.data.images import per_example, pixel_rows
 from trainer.data.limits import require_memory
 
 
@@ -40,10 +41,10 @@ def load_splits(
             parts[name] = (X_held, y_held)
     parts["train"] = (X, y)
     mean = scale = None
-    if component.standardize:
-        scaler = StandardScaler().fit(X)
-        parts = {name: part and (scaler.transform(part[0]), part[1]) for name, part in parts.items()}
-        mean, scale = scaler.mean_, scaler.scale_
+    if component.standardize:  # images: per channel (trainer.data.images)
+        scaler = StandardScaler().fit(pixel_rows(X))
+        mean, scale = (per_example(values, X.shape[1:]) for values in (scaler.mean_, scaler.scale_))
+        parts = {name: part and ((part[0] - mean) / scale, part[1]) for name, part in parts.items()}
     target_type = np.int64 if dataset.task == "classification" else dtype
     contiguous = {
         name: part

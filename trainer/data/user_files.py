@@ -21,6 +21,7 @@ import numpy as np
 
 from trainer import contracts
 from trainer.data.dataset import DATASETS, Dataset, InputFile, classification
+from trainer.data.images import feature_names
 from trainer.data.limits import require_memory
 from trainer.errors import UserError, did_you_mean
 
@@ -232,13 +233,16 @@ class _readable:
 def _checked(
     X: np.ndarray, y: np.ndarray, task: Task, source: str
 ) -> tuple[np.ndarray, np.ndarray, contracts.Task]:
-    """X as (N, features), the shapes checked; `auto` reads integer (or boolean) targets as class
-    labels and floating-point ones as values."""
+    """X as (N, features) or images (N, channels, height, width) (grayscale (N, height, width) gets
+    its one channel), the shapes checked; `auto` reads integer (or boolean) targets as class labels
+    and floating-point ones as values."""
     X = X.reshape(-1, 1) if X.ndim == 1 else X
-    if X.ndim != 2 or len(X) != len(y) or y.ndim > 2:
+    X = X.reshape(*X.shape[:1], 1, *X.shape[1:]) if X.ndim == 3 else X  # a view: a memory map stays one
+    if X.ndim not in (2, 4) or len(X) != len(y) or y.ndim > 2:
         raise UserError(
-            f"data from {source}: the inputs should be (N, features) and the targets (N,) or (N, outputs) "
-            f"with the same N, but they are {X.shape} and {y.shape}."
+            f"data from {source}: the inputs should be (N, features), or images (N, height, width) or "
+            f"(N, channels, height, width), and the targets (N,) or (N, outputs) with the same N, but "
+            f"they are {X.shape} and {y.shape}."
         )
     for array, what in ((X, "inputs"), (y, "targets")):
         if (
@@ -274,7 +278,7 @@ def _from_arrays(X: np.ndarray, y: np.ndarray, task: Task, source: str) -> Datas
     return Dataset(
         X.astype(np.float64),
         y.astype(np.float64),
-        [f"x{i}" for i in range(X.shape[1])],
+        feature_names(X),
         [f"y{i}" for i in range(y.shape[1])],
     )
 

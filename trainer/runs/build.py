@@ -44,7 +44,11 @@ def build(config: Config, splits: Splits | None = None) -> Experiment:
     loss = COMPONENTS["loss"].build(config.loss)
     n_outputs = output_width(splits.dataset, loss, config)
     model = COMPONENTS["model"].build(
-        config.model, n_inputs=X.shape[1], n_outputs=n_outputs, rng=rng_for(config.seed, "model")
+        config.model,
+        n_inputs=X.shape[1],
+        input_shape=X.shape[1:],
+        n_outputs=n_outputs,
+        rng=rng_for(config.seed, "model"),
     )
     for p in parameters_of(model):  # one dtype per run: models draw their initial values in float64
         p.data = p.data.astype(config.dtype, copy=False)

@@ -124,6 +124,7 @@ def load_run(folder, which: str = "best") -> LoadedRun:
     experiment = build(config)
     for p, value in zip(experiment.model.parameters, saved["parameters"], strict=True):
         p.data[...] = value
+    checkpoint.restore_buffers(experiment.model, saved)
     return LoadedRun(folder, config, experiment, name)
 
 

@@ -156,7 +156,7 @@ def model_figure(folder: Path, experiment) -> tuple[Figure, str] | None:
 
     splits, dataset = experiment.splits, experiment.splits.dataset
     X, y = dataset.X, dataset.y
-    if isinstance(X, np.memmap):  # data larger than memory: too many points to draw, and to read for it
+    if isinstance(X, np.memmap) or X.ndim != 2:  # too many points to draw (and read), or images
         return None
     mean, scale = splits.feature_mean, splits.feature_scale
 

@@ -127,10 +127,12 @@ def _train_in(
                 seconds = time.perf_counter() - started
                 summary = summarize(config, experiment, state, folder, seconds, run_callbacks)
                 write_json(folder / "summary.json", summary)
+        from trainer.runs.image_plots import plot_classifier
         from trainer.runs.plots import plot_diagnostics, plot_losses, plot_model
 
         plot_losses(folder)
         plot_model(folder, experiment)
+        plot_classifier(folder, experiment)  # confusion.png; for images mistakes.png and filters.png
         if settings.diagnostics:
             plot_diagnostics(folder)
     return Run(folder, config, experiment, "trained", state.history, summary)

@@ -19,6 +19,7 @@ import numpy as np
 from trainer.contracts import Callback, LoopState, Model, Stateful
 from trainer.errors import UserError
 from trainer.files import open_atomically, replace_or_clean, unused_name_beside
+from trainer.nn.models import buffers_of
 from trainer.training.stopping import Monitor
 
 # Tried in this order on resume: a damaged file falls back to the one before it.
@@ -208,6 +209,7 @@ def snapshot(state: LoopState, callbacks: Iterable[Callback], hashes: dict) -> d
         "parameters": [
             p.data.copy() for p in state.model.parameters
         ],  # a copy: it may be kept while training goes on
+        "buffers": [b.copy() for b in buffers_of(state.model)],
         "optimizer": state.optimizer.state_dict(),
         "loop": {name: getattr(state, name) for name in LOOP_FIELDS}
         | {"history": list(state.history), "rng_state": state.rng.bit_generator.state},
@@ -225,6 +227,7 @@ def restore(state: LoopState, content: dict, callbacks: Iterable[Callback]) -> N
                 f"the checkpoint's parameters have shape {saved.shape}, the model's {p.shape}: it belongs to another model."
             )
         p.data[...] = saved
+    restore_buffers(state.model, content)
     state.optimizer.load_state_dict(content["optimizer"])
     for name in LOOP_FIELDS:
         setattr(state, name, content["loop"][name])
@@ -239,6 +242,13 @@ def restore(state: LoopState, content: dict, callbacks: Iterable[Callback]) -> N
     for key, cb in keyed_by_class(callbacks).items():
         if key in saved_callbacks:
             cb.load_state_dict(saved_callbacks[key])
+
+
+def restore_buffers(model: Model, content: dict) -> None:
+    """Put a snapshot's buffers back into the model's own arrays (a checkpoint from before buffers
+    were saved has none: a model without buffers needs none)."""
+    for buffer, saved in zip(buffers_of(model), content.get("buffers", []), strict=True):
+        buffer[...] = saved
 
 
 def keyed_by_class(callbacks: Iterable[Callback]) -> dict[str, Stateful]:

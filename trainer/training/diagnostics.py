@@ -91,7 +91,10 @@ class Diagnostics(Callback):
 
 
 def parameter_names(model) -> list[str]:
-    """The model's attribute name for each parameter (weight, bias, ...), else its position."""
+    """The model's attribute name for each parameter (weight, bias, ...), else its position; a model
+    that names its parameters itself (`parameter_names`, as a sequential model does) is taken at its word."""
+    if isinstance(names := getattr(model, "parameter_names", None), list):
+        return names
     by_identity = {id(value): key for key, value in vars(model).items() if isinstance(value, mg.Tensor)}
     return [by_identity.get(id(p), f"parameter {number}") for number, p in enumerate(model.parameters)]
 

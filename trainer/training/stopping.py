@@ -9,6 +9,7 @@ from contextlib import contextmanager
 import numpy as np
 
 from trainer.contracts import Callback, LoopState
+from trainer.nn.models import buffers_of
 
 
 class Monitor:
@@ -39,12 +40,14 @@ class EarlyStopping(Callback):
         self.wait = 0
         self.best_epoch = 0
         self.best_parameters: list[np.ndarray] = []
+        self.best_buffers: list[np.ndarray] = []  # batch-norm statistics of the best epoch
 
     def on_epoch_end(self, state: LoopState, logs: dict) -> None:
         if self.monitor.improved(logs):
             self.wait, self.best_epoch = 0, state.epoch
             if self.restore_best:
                 self.best_parameters = [p.data.copy() for p in state.model.parameters]
+                self.best_buffers = [b.copy() for b in buffers_of(state.model)]
         else:
             self.wait += 1
             if self.wait >= self.patience and state.status == "running":
@@ -54,6 +57,8 @@ class EarlyStopping(Callback):
         if state.status == "stopped_early" and self.best_parameters:
             for p, best in zip(state.model.parameters, self.best_parameters):
                 p.data[...] = best
+            for buffer, best in zip(buffers_of(state.model), self.best_buffers, strict=True):
+                buffer[...] = best
 
     def state_dict(self) -> dict:
         return {
@@ -61,11 +66,13 @@ class EarlyStopping(Callback):
             "wait": self.wait,
             "best_epoch": self.best_epoch,
             "best_parameters": self.best_parameters,
+            "best_buffers": self.best_buffers,
         }
 
     def load_state_dict(self, saved: dict) -> None:
         self.monitor.best, self.wait, self.best_epoch = saved["best"], saved["wait"], saved["best_epoch"]
         self.best_parameters = list(saved["best_parameters"])
+        self.best_buffers = list(saved.get("best_buffers", []))
 
 
 class DivergenceGuard(Callback):
