@@ -50,7 +50,7 @@ def test_hostile_code_gets_zero_and_a_clear_line_while_the_class_is_graded(tmp_p
     shutil.copytree(TWO_LAYER_NET, assignment)
     text = (assignment / "assignment.yaml").read_text()
     (assignment / "assignment.yaml").write_text(
-        text.replace("seconds: 60", "seconds: 40").replace("memory_mb: 2000", "memory_mb: 600")
+        text.replace("seconds: 60", "seconds: 20").replace("memory_mb: 2000", "memory_mb: 600")
     )
     write_submissions("two_layer_net", tmp_path / "submissions", hostile=True)
     for submission, *_ in BUGS["two_layer_net"]:  # the class: the solution and the hostile ones

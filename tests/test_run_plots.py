@@ -17,9 +17,9 @@ def drawn(monkeypatch):
     figures = {}
     save = plots.save
 
-    def keep(figure, path):
+    def keep(figure, path, **options):
         figures[path.name] = figure
-        save(figure, path)
+        save(figure, path, **options)
 
     monkeypatch.setattr(plots, "save", keep)
     return figures

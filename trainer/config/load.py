@@ -9,18 +9,17 @@ line, or the command-line override).
 import copy
 import functools
 import re
-import typing
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import GenericAlias
 from typing import Any
 
-import annotated_types
 import pydantic
 import yaml
 from pydantic_core import ErrorDetails
 
 from trainer import usercode
+from trainer.config.messages import describe_issue, join_problems
 from trainer.config.schema import COMPONENTS, Config, Locations, RunConfig
 from trainer.config.yamlfile import load_yaml, parse_value, yaml_mapping
 from trainer.errors import ConfigError, did_you_mean
@@ -49,7 +48,7 @@ def load_config(source: ConfigSource, overrides: Overrides = (), *, from_python:
     )
     problems = _unlogged_monitors(config, config._locations)
     if problems:
-        raise ConfigError(_join(config._locations, problems))
+        raise ConfigError(join_problems(config._locations, problems))
     return config
 
 
@@ -245,9 +244,9 @@ def _validate(
     except pydantic.ValidationError as error:
         if _whole_floats_to_ints(raw, error.errors()):  # `epochs: 1e3` means 1000: read it so, once
             return _validate(raw, locations, base_dir, base, components, component_lists)
-        problems += [_describe(schema, issue, locations, signatures) for issue in error.errors()]
+        problems += [describe_issue(schema, issue, locations, signatures) for issue in error.errors()]
     if problems:  # (a component with an unknown type was validated as Any, so its problem is only here)
-        raise ConfigError(_join(locations, problems))
+        raise ConfigError(join_problems(locations, problems))
     return config
 
 
@@ -332,112 +331,3 @@ def _component(
     except ConfigError as error:
         problems.append(f"{locations.describe(loc + ('type',))}: {key}.type: {error}")
         return block, Any
-
-
-def _describe(
-    schema: type[pydantic.BaseModel], issue: ErrorDetails, locations: Locations, signatures: dict[tuple, str]
-) -> str:
-    loc = issue["loc"]
-    dotted = ".".join(map(str, loc)) or "the config"
-    where = locations.describe(loc)
-    kind = issue["type"]
-    signature = signatures.get(loc[:-1], "")  # an option of a user's own class: show its signature
-    if kind == "extra_forbidden":
-        allowed = _fields_at(schema, loc[:-1])
-        hint = did_you_mean(loc[-1], allowed) or did_you_mean(
-            loc[-1], _section_keys(schema, loc[:-1], loc[-1])
-        )
-        return (
-            f"{where}: unknown key {dotted}.{hint} "
-            f"The keys allowed there are: {', '.join(allowed) or 'none'}.{signature}"
-        )
-    if kind == "missing":
-        return f"{where}: {dotted} is missing; it is required.{signature}"
-    message = issue["msg"].removeprefix("Value error, ")
-    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
-        return f"{where}: {dotted} = {issue['input']!r} is out of range: it must be {_range(schema, loc, issue.get('ctx', {}))}."
-    message = message[0].lower() + message[1:] if message else message
-    if not loc:  # a rule about several keys together
-        return f"{locations.title}: {message}."
-    if "input" in issue and not isinstance(issue["input"], dict):
-        return f"{where}: {dotted} = {issue['input']!r} is not valid: {message.replace('input', 'it', 1)}."
-    return f"{where}: {dotted}: {message}."
-
-
-def _child(annotation, part):
-    """One level down from `annotation`: (annotation, FieldInfo) of a model's field, or of a tuple's item."""
-    if isinstance(part, int):
-        items = typing.get_args(annotation)
-        return (items[part] if part < len(items) else None), None
-    info = getattr(annotation, "model_fields", {}).get(part)
-    return (info.annotation if info else None), info
-
-
-def _field_info(schema, loc):
-    info = None
-    for part in loc:
-        schema, info = _child(schema, part)
-    return info
-
-
-def _fields_at(schema, loc) -> list[str]:
-    for part in loc:
-        schema, _ = _child(schema, part)
-    return list(getattr(schema, "model_fields", {}))
-
-
-def _section_keys(schema, loc, key) -> list[str]:
-    """`trainer.epochs` for `epochs` written one level too high: the sections under `loc` that have `key`."""
-    for part in loc:
-        schema, _ = _child(schema, part)
-    sections = getattr(schema, "model_fields", {})
-    found = []
-    for section, info in sections.items():
-        for annotation in (info.annotation, *typing.get_args(info.annotation)):  # also `Section | None`
-            if key in getattr(annotation, "model_fields", {}):
-                found.append(".".join(map(str, (*loc, section, key))))
-    return found
-
-
-def _range(schema, loc, violated: dict) -> str:
-    """'in [0, 1)' or '> 0', from the field's constraints, or else from the one `violated`
-    (pydantic's error context, e.g. {'ge': 1}, for an item of a list)."""
-    info = _field_info(schema, loc)
-    low = high = None
-    bounds = (_constraints(info) if info else []) or [
-        getattr(annotated_types, kind.title())(value)
-        for kind, value in violated.items()
-        if kind in ("gt", "ge", "lt", "le")
-    ]
-    for bound in bounds:
-        if isinstance(bound, annotated_types.Gt):
-            low = f"({bound.gt}"
-        elif isinstance(bound, annotated_types.Ge):
-            low = f"[{bound.ge}"
-        elif isinstance(bound, annotated_types.Lt):
-            high = f"{bound.lt})"
-        elif isinstance(bound, annotated_types.Le):
-            high = f"{bound.le}]"
-    if low and high:
-        return f"in {low}, {high}"
-    if low:
-        return f"{'>' if low[0] == '(' else '>='} {low[1:]}"
-    if high:
-        return f"{'<' if high[-1] == ')' else '<='} {high[:-1]}"
-    return "within its bounds"  # none found (pydantic reported one, so not expected)
-
-
-def _constraints(info) -> list:
-    """The field's bounds, also those of an optional field (`Annotated[int, Field(ge=1)] | None`
-    keeps them inside the union)."""
-    found = list(info.metadata)
-    for argument in typing.get_args(info.annotation):
-        for meta in getattr(argument, "__metadata__", ()):
-            found += getattr(meta, "metadata", [meta])
-    return found
-
-
-def _join(locations: Locations, problems: list[str]) -> str:
-    if len(problems) == 1:
-        return problems[0]
-    return f"{locations.title} has {len(problems)} problems:\n" + "\n".join(f"  - {p}" for p in problems)

@@ -144,7 +144,7 @@ def plot_model(folder: Path, experiment) -> Path | None:
     if drawn is None:
         return None
     path = folder / drawn[1]
-    save(drawn[0], path)
+    save(drawn[0], path, outside_legend=True)  # the decision boundary's class legend is beside it
     return path
 
 

@@ -46,7 +46,9 @@ def limit(seconds: float, memory_mb: int) -> None:
     ):
         kind = getattr(resource, name, None)
         if kind is not None:
-            resource.setrlimit(kind, (value, value))
+            # CPU: a hard limit above the soft one, or the kernel kills with SIGKILL (read as "memory")
+            # before it sends SIGXCPU (read as the time limit)
+            resource.setrlimit(kind, (value, value + 1 if name == "RLIMIT_CPU" else value))
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a too-large write fails in Python instead of killing us
 
 
