@@ -1,11 +1,13 @@
 import builtins
 import csv
+import io
 import math
 import re
 
 import mygrad as mg
 import numpy as np
 import pytest
+from matplotlib.figure import Figure
 
 from tests.conftest import CONFIGS
 from tests.test_cli import run_cli
@@ -165,6 +167,11 @@ def test_formulas_are_never_evaluated_as_python(tmp_path, write_config, monkeypa
     def refuse(*args, **kwargs):
         raise AssertionError("eval/exec must never run")
 
+    # matplotlib imports parts of itself (contourpy, PIL's PNG writer) on first use, and importing
+    # runs a module's code with exec: draw once first, so only the formula's evaluation is watched
+    figure = Figure()
+    figure.subplots().contourf(np.eye(3))
+    figure.savefig(io.BytesIO(), format="png")
     monkeypatch.setattr(builtins, "eval", refuse)
     monkeypatch.setattr(builtins, "exec", refuse)
     text = 'expression: "(x - 1)**2 + (y + 2)**2"\nstart: [0, 0]\noptimizer: {type: sgd, lr: 0.5}\nsteps: 3\n'
