@@ -22,10 +22,8 @@ import numpy as np
 from mygrad.nnet.layers import conv_nd, max_pool
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import interleaved, report, train_with_framework, with_torch  # noqa: E402
+from common import SameStart, interleaved, report, with_torch  # noqa: E402
 
-from trainer.config.load import load_config
-from trainer.runs.build import build, rng_for
 from trainer.training.loop import steps_per_epoch
 
 CONFIG = """\
@@ -51,29 +49,17 @@ trainer: {epochs: 1, batch_size: 64}
 LR, BATCH = 0.05, 64
 
 
-class Variants:
-    def __init__(self, folder: Path, epochs: int):
-        path = folder / "bench_cnn.yaml"
-        path.write_text(CONFIG)
-        self.config = load_config(path, [f"trainer.epochs={epochs}"])
-        self.experiment = build(self.config)
-        self.X, self.y = self.experiment.splits.train
-        self.initial = [p.data.copy() for p in self.experiment.model.parameters]
-        rng = rng_for(0, "batches")  # the framework's batch order, epoch after epoch
-        self.epochs, self.orders = epochs, [rng.permutation(len(self.X)) for _ in range(epochs)]
-        self.folder = folder
-        self.weights: dict[str, list[np.ndarray]] = {}
+class Variants(SameStart):
+    reference, tolerance = "mygrad_conv_nd", (1e-7, 1e-10)
+
+    def __init__(self, folder: Path, epochs: int = 1):
+        super().__init__(folder, "bench_cnn", CONFIG, epochs)
 
     def _batches(self):
         for order in self.orders:
             for start in range(0, len(self.X), BATCH):
                 rows = order[start : start + BATCH]
                 yield self.X[rows], self.y[rows]
-
-    def framework(self):
-        self.weights["framework"] = train_with_framework(
-            self.experiment, self.initial, self.epochs, BATCH, self.run_folder
-        )
 
     def mygrad_conv_nd(self):
         parameters = [mg.tensor(value.copy()) for value in self.initial]
@@ -139,16 +125,6 @@ class Variants:
             for p, g in zip(parameters, (d_w1, d_b1, d_w2, d_b2, d_w3, d_b3)):
                 p -= LR * g
         self.weights["numpy_im2col"] = parameters
-
-    def new_run_folder(self):
-        self.run_folder = Path(tempfile.mkdtemp(dir=self.folder))
-
-    def check_same_weights(self):
-        reference = self.weights["mygrad_conv_nd"]
-        for name, weights in self.weights.items():
-            assert all(np.allclose(a, b, rtol=1e-7, atol=1e-10) for a, b in zip(weights, reference)), (
-                f"{name} reached other weights"
-            )
 
 
 # The NumPy reference: 3x3 kernels, stride 1, padding 1; 2x2 max pooling of even-sized images.

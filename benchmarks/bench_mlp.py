@@ -16,10 +16,8 @@ import mygrad as mg
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import interleaved, report, train_with_framework, with_torch  # noqa: E402
+from common import SameStart, interleaved, report, with_torch  # noqa: E402
 
-from trainer.config.load import load_config
-from trainer.runs.build import build, rng_for
 from trainer.training.loop import evaluate
 
 CONFIG = """\
@@ -35,23 +33,11 @@ trainer: {epochs: 1, batch_size: 64}
 LR, BATCH = 0.05, 64
 
 
-class Variants:
-    def __init__(self, folder: Path, epochs: int = 1):
-        path = folder / "bench_mlp.yaml"
-        path.write_text(CONFIG)
-        self.config = load_config(path)
-        self.experiment = build(self.config)
-        self.X, self.y = self.experiment.splits.train
-        self.initial = [p.data.copy() for p in self.experiment.model.parameters]
-        rng = rng_for(0, "batches")  # the framework's batch order, epoch after epoch
-        self.epochs, self.orders = epochs, [rng.permutation(len(self.X)) for _ in range(epochs)]
-        self.folder = folder
-        self.weights = {}
+class Variants(SameStart):
+    reference, tolerance = "mygrad_by_hand", (1e-9, 1e-12)
 
-    def framework(self):
-        self.weights["framework"] = train_with_framework(
-            self.experiment, self.initial, self.epochs, BATCH, self.run_folder
-        )
+    def __init__(self, folder: Path, epochs: int = 1):
+        super().__init__(folder, "bench_mlp", CONFIG, epochs)
 
     def mygrad_by_hand(self):
         w1, b1, w2, b2 = (mg.tensor(value.copy()) for value in self.initial)
@@ -124,16 +110,6 @@ class Variants:
         logits = np.maximum(self.X @ w1 + b1, 0) @ w2 + b2
         shifted = logits - logits.max(axis=1, keepdims=True)
         float((np.log(np.exp(shifted).sum(axis=1)) - shifted[np.arange(len(self.y)), self.y]).mean())
-
-    def new_run_folder(self):
-        self.run_folder = Path(tempfile.mkdtemp(dir=self.folder))
-
-    def check_same_weights(self):
-        reference = self.weights["mygrad_by_hand"]
-        for name, weights in self.weights.items():
-            assert all(np.allclose(a, b, rtol=1e-9, atol=1e-12) for a, b in zip(weights, reference)), (
-                f"{name} reached other weights"
-            )
 
 
 def main():

@@ -2,13 +2,17 @@
 initial weights and batch order; medians over repeats and ratios to a baseline are printed."""
 
 import statistics
+import tempfile
 import time
+from pathlib import Path
 
+import numpy as np
 from threadpoolctl import threadpool_limits
 
 from trainer.cli.memory import keep_freed_memory
+from trainer.config.load import load_config
 from trainer.contracts import LoopState
-from trainer.runs.build import rng_for
+from trainer.runs.build import build, rng_for
 from trainer.runs.callbacks import assemble
 from trainer.runs.provenance import config_hash
 from trainer.training.loop import fit, steps_per_epoch
@@ -72,3 +76,41 @@ def with_torch(variants: dict, name: str, run) -> dict:
     import importlib.util
 
     return variants | ({name: run} if importlib.util.find_spec("torch") else {})
+
+
+class SameStart:
+    """What the variants of a benchmark share: the config's experiment built once, its initial
+    weights, the framework's batch order of each epoch, a fresh run folder per repeat, and the check
+    that every variant reached the weights of the `reference` one (within `tolerance`)."""
+
+    reference: str
+    tolerance: tuple[float, float]  # rtol, atol
+
+    def __init__(self, folder: Path, name: str, config_text: str, epochs: int):
+        path = folder / f"{name}.yaml"
+        path.write_text(config_text)
+        self.config = load_config(path, [f"trainer.epochs={epochs}"])
+        self.experiment = build(self.config)
+        self.X, self.y = self.experiment.splits.train
+        self.initial = [p.data.copy() for p in self.experiment.model.parameters]
+        self.batch_size = self.config.trainer.batch_size
+        rng = rng_for(0, "batches")  # the framework's batch order, epoch after epoch
+        self.epochs, self.orders = epochs, [rng.permutation(len(self.X)) for _ in range(epochs)]
+        self.folder = folder
+        self.weights: dict[str, list[np.ndarray]] = {}
+
+    def framework(self):
+        self.weights["framework"] = train_with_framework(
+            self.experiment, self.initial, self.epochs, self.batch_size, self.run_folder
+        )
+
+    def new_run_folder(self):
+        self.run_folder = Path(tempfile.mkdtemp(dir=self.folder))
+
+    def check_same_weights(self):
+        reference = self.weights[self.reference]
+        rtol, atol = self.tolerance
+        for name, weights in self.weights.items():
+            assert all(np.allclose(a, b, rtol=rtol, atol=atol) for a, b in zip(weights, reference)), (
+                f"{name} reached other weights"
+            )
